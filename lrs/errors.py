@@ -1,0 +1,58 @@
+"""Exceptions of the service layer.
+
+The HTTP layer maps each class to its status code; nothing below the HTTP layer knows
+about status codes except through these types.
+"""
+
+
+class LRSError(Exception):
+    """Base of every error the LRS reports to a client."""
+
+    status = 500
+
+    def __init__(self, message, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(LRSError):
+    status = 400
+
+
+class Unauthorized(LRSError):
+    status = 401
+
+
+class Forbidden(LRSError):
+    status = 403
+
+
+class NotFound(LRSError):
+    status = 404
+
+
+class MethodNotAllowed(LRSError):
+    status = 405
+
+    def __init__(self, message, allowed=()):
+        super().__init__(message)
+        self.allowed = tuple(allowed)
+
+
+class Conflict(LRSError):
+    status = 409
+
+
+class PreconditionFailed(LRSError):
+    status = 412
+
+
+class PayloadTooLarge(LRSError):
+    status = 413
+
+
+class StorageUnavailable(LRSError):
+    """The database cannot be reached; answered 503 so that clients retry."""
+
+    status = 503

@@ -1,0 +1,246 @@
+"""The storage interface: one contract, implemented by every backend (sqlite, mongodb).
+
+The store knows nothing of HTTP or of the xAPI rules. The service layer (lrs/xapi) computes
+everything a rule needs (index keys, reference and voiding targets, merged definitions) and
+hands the store plain records; the store keeps them durably and answers look-ups.
+
+Vocabulary: a *store* (store_id) is a tenant, one agency or department. Every record belongs
+to exactly one store and no method ever returns another store's records.
+
+Every method is safe to call from several threads and several processes at once.
+A method that writes is atomic: it either completes or leaves nothing behind.
+"""
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+
+# --- stores and credentials -------------------------------------------------------------
+
+@dataclass
+class StoreInfo:
+    id: str
+    name: str
+    created_ms: int
+
+
+@dataclass
+class Credential:
+    key: str
+    secret_hash: str          # never the secret itself (see lrs/auth.py)
+    store_id: str
+    scopes: list              # xAPI scope names, e.g. ["statements/write", "statements/read/mine"]
+    name: str = ""
+    admin: bool = False
+    created_ms: int = 0
+    revoked: bool = False
+
+
+# --- statements -----------------------------------------------------------------------
+
+@dataclass
+class StatementRecord:
+    """One statement to insert, prepared by the service layer.
+
+    `statement` is the normalised JSON object to keep. The store sets `statement["stored"]`
+    to the stored time it assigns (format lrs.timeutil.format_ms), and when
+    `timestamp_from_stored` is true also `statement["timestamp"]` to the same string (TIME-9).
+
+    `index_keys` are the (kind, value) pairs by which queries find this statement (kinds:
+    'agent', 'related_agent', 'verb', 'activity', 'related_activity', 'registration'); values
+    are opaque strings. When `ref_target` names a statement (object is a StatementRef, not a
+    voiding statement), the store makes the target's keys find this statement too, recursively
+    and whichever of the two arrives first (QRY-24), keeping each statement's keys as a separate
+    group: a query's filters must all match within one group.
+
+    `void_target` is the id a voiding statement voids. A statement is voided exactly when it is
+    not itself a voiding statement and some stored voiding statement targets it, whichever
+    arrived first (VOID-4, VOID-5).
+    """
+
+    id: str                               # lower-case UUID
+    statement: dict
+    index_keys: list = field(default_factory=list)
+    ref_target: Optional[str] = None      # lower-case UUID
+    void_target: Optional[str] = None     # lower-case UUID
+    authority_key: str = ""               # opaque; statements/read/mine filters on it
+    timestamp_from_stored: bool = False
+    attachment_hashes: list = field(default_factory=list)   # sha2 values whose data it holds
+
+
+@dataclass
+class StoredStatement:
+    id: str
+    seq: int                  # per-store order of commit; ties of `stored` are broken by it
+    stored_ms: int
+    voided: bool
+    is_voiding: bool
+    body: bytes               # the JSON as stored (UTF-8), `stored` and `timestamp` included
+
+
+@dataclass
+class InsertBatch:
+    """Everything one statement request writes, in one atomic step."""
+
+    statements: list                           # [StatementRecord]
+    # activity id -> incoming definition; merged by `merge_definition(current, incoming)`
+    activity_definitions: dict = field(default_factory=dict)
+    merge_definition: Optional[Callable] = None
+    # agent key -> names seen (AGENTS-6); the store adds them to what it already has
+    agent_names: dict = field(default_factory=dict)
+    # sha2 -> (content_type, bytes): attachment data, kept once per hash and store
+    attachments: dict = field(default_factory=dict)
+
+
+@dataclass
+class StatementQuery:
+    filters: list = field(default_factory=list)  # [(kind, value)], all must match (QRY-13)
+    since_ms: Optional[int] = None               # stored strictly after (QRY-21)
+    until_ms: Optional[int] = None               # stored at or before
+    ascending: bool = False
+    limit: int = 100
+    # paging cursor: continue strictly after this seq in the query's direction
+    after_seq: Optional[int] = None
+    # never return statements committed after this seq (stable descending paging, QRY-45)
+    max_seq: Optional[int] = None
+    authority_key: Optional[str] = None          # statements/read/mine (SCOPE-2)
+
+
+@dataclass
+class StatementPage:
+    statements: list          # [StoredStatement], never voided ones
+    more: bool                # further statements match beyond this page
+
+
+# --- documents ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentKey:
+    """Addresses one document. kind: 'state', 'activity_profile' or 'agent_profile'."""
+
+    kind: str
+    doc_id: str
+    activity_id: Optional[str] = None
+    agent_key: Optional[str] = None
+    registration: Optional[str] = None     # state only; None = stored without registration
+
+
+@dataclass(frozen=True)
+class DocumentScope:
+    """Addresses the documents of one activity/agent (list ids, delete all).
+
+    With `registration` None and `all_registrations` True, documents of every registration
+    (and none) are covered (STATE-14).
+    """
+
+    kind: str
+    activity_id: Optional[str] = None
+    agent_key: Optional[str] = None
+    registration: Optional[str] = None
+    all_registrations: bool = True
+
+
+@dataclass
+class Document:
+    content: bytes
+    content_type: str
+    etag: str                 # computed by the service layer
+    updated_ms: int
+
+
+class StorageBackend(ABC):
+    """What every backend implements. See tests/store/ for the contract tests."""
+
+    # lifecycle
+    @abstractmethod
+    def close(self): ...
+
+    @abstractmethod
+    def ping(self):
+        """Raise lrs.errors.StorageUnavailable when the database cannot be reached."""
+
+    # stores (tenants)
+    @abstractmethod
+    def create_store(self, name) -> StoreInfo:
+        """Create a store; ValueError if the name is taken."""
+
+    @abstractmethod
+    def get_store(self, name) -> Optional[StoreInfo]: ...
+
+    @abstractmethod
+    def list_stores(self) -> list: ...
+
+    # credentials
+    @abstractmethod
+    def add_credential(self, credential: Credential):
+        """ValueError if the key exists."""
+
+    @abstractmethod
+    def get_credential(self, key) -> Optional[Credential]:
+        """The credential, revoked ones included (the caller checks `revoked`)."""
+
+    @abstractmethod
+    def list_credentials(self, store_id=None) -> list: ...
+
+    @abstractmethod
+    def revoke_credential(self, key) -> bool:
+        """True when a credential was revoked now."""
+
+    # statements
+    @abstractmethod
+    def insert_statements(self, store_id, batch: InsertBatch) -> list:
+        """Insert all statements of the batch or none; return [StoredStatement] in order.
+
+        Raises lrs.store.DuplicateStatements(ids) when any id already exists in the store,
+        and then writes nothing (the service compares and decides).
+        """
+
+    @abstractmethod
+    def get_statements(self, store_id, ids) -> dict:
+        """{id: StoredStatement} for the ids (lower-case) that exist, voided or not."""
+
+    @abstractmethod
+    def query_statements(self, store_id, query: StatementQuery) -> StatementPage: ...
+
+    @abstractmethod
+    def last_seq(self, store_id) -> int:
+        """The highest seq committed in the store (0 when empty)."""
+
+    # activities and agents
+    @abstractmethod
+    def get_activity_definition(self, store_id, activity_id) -> Optional[dict]: ...
+
+    @abstractmethod
+    def get_agent_names(self, store_id, agent_key) -> list: ...
+
+    # attachments
+    @abstractmethod
+    def get_attachments(self, store_id, hashes) -> dict:
+        """{sha2: (content_type, bytes)} for the hashes the store holds."""
+
+    # documents
+    @abstractmethod
+    def get_document(self, store_id, key: DocumentKey) -> Optional[Document]: ...
+
+    @abstractmethod
+    def list_documents(self, store_id, scope: DocumentScope, since_ms=None) -> list:
+        """[(doc_id, updated_ms)] updated strictly after since_ms, ordered by doc_id."""
+
+    @abstractmethod
+    def write_document(self, store_id, key: DocumentKey,
+                       decide: Callable[[Optional[Document]], Optional[Document]]) -> Optional[Document]:
+        """Atomic read-check-write (CONC-18).
+
+        Calls decide(current) with the current document (or None) while holding the write;
+        decide returns the new Document to keep, or raises (an LRSError) to abort with
+        nothing changed. Returns what was written.
+        """
+
+    @abstractmethod
+    def delete_document(self, store_id, key: DocumentKey,
+                        check: Callable[[Optional[Document]], None]) -> bool:
+        """Atomic check-and-delete: check(current) may raise to abort. True if one was deleted."""
+
+    @abstractmethod
+    def delete_documents(self, store_id, scope: DocumentScope) -> int:
+        """Delete every document in the scope; return how many."""
