@@ -1,0 +1,48 @@
+"""An xAPI Learning Record Store: create_app() builds the Flask application."""
+from dataclasses import dataclass
+
+from flask import Flask
+
+from .auth import Authenticator, ensure_admin
+from .config import Settings
+from .store import open_storage
+from .xapi.statements import StatementService
+
+
+@dataclass
+class Services:
+    """What the HTTP layer uses; one instance per application (per worker process)."""
+
+    settings: Settings
+    storage: object
+    authenticator: Authenticator
+    statements: StatementService
+
+
+def create_app(settings=None, storage=None, announce=print):
+    """The WSGI application for the settings (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    if storage is None:
+        options = {"synchronous": settings.sqlite_synchronous} if settings.database_url.startswith("sqlite") else {}
+        storage = open_storage(settings.database_url, **options)
+    ensure_admin(storage, settings, announce=announce)
+
+    from . import observability
+    from .api import register_error_handlers, xapi
+    from .api.alternate import AlternateSyntaxMiddleware
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["lrs"] = Services(
+        settings=settings, storage=storage,
+        authenticator=Authenticator(storage, settings.auth_cache_seconds),
+        statements=StatementService(storage, settings))
+    app.extensions["lrs.storage"] = storage
+    app.url_map.strict_slashes = False
+    app.register_blueprint(xapi)
+    register_error_handlers(app)
+    observability.init_app(app)
+    app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)
+    return app

@@ -1,0 +1,123 @@
+"""Command line: python -m lrs serve | stores create|list | credentials create|list|revoke."""
+import argparse
+import os
+import sys
+
+from .auth import create_credential, parse_scopes
+from .config import ConfigError, Settings
+from .errors import LRSError
+from .store import open_storage
+from .timeutil import format_ms
+
+DEPLOY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "deploy")
+
+
+def _storage(settings):
+    options = {"synchronous": settings.sqlite_synchronous} if settings.database_url.startswith("sqlite") else {}
+    return open_storage(settings.database_url, **options)
+
+
+def _store_or_exit(storage, name):
+    store = storage.get_store(name)
+    if store is None:
+        raise SystemExit("no store named %r (python -m lrs stores list)" % name)
+    return store
+
+
+def cmd_serve(args, settings):
+    """Run the LRS under gunicorn with the deployment configuration."""
+    from .auth import ensure_admin
+    storage = _storage(settings)
+    ensure_admin(storage, settings)            # prints a generated admin credential once
+    storage.close()
+    argv = [sys.executable, "-m", "gunicorn", "-c", os.path.join(DEPLOY, "gunicorn.conf.py"),
+            "-b", "%s:%d" % (args.host, args.port)]
+    if args.workers:
+        argv += ["-w", str(args.workers)]
+    argv.append("wsgi:app")
+    os.chdir(os.path.dirname(DEPLOY))
+    os.execv(sys.executable, argv)
+
+
+def cmd_stores_create(args, settings):
+    store = _storage(settings).create_store(args.name)
+    print("created store %s (id %s)" % (store.name, store.id))
+
+
+def cmd_stores_list(args, settings):
+    for store in _storage(settings).list_stores():
+        print("%s\t%s\tcreated %s" % (store.name, store.id, format_ms(store.created_ms)))
+
+
+def cmd_credentials_create(args, settings):
+    storage = _storage(settings)
+    store = _store_or_exit(storage, args.store)
+    key, secret = create_credential(storage, store.id, parse_scopes(args.scopes), name=args.name,
+                                    admin=args.admin, iterations=settings.secret_hash_iterations)
+    print("key:    %s\nsecret: %s\n(the secret is shown only now; the LRS keeps only its hash)" % (key, secret))
+
+
+def cmd_credentials_list(args, settings):
+    storage = _storage(settings)
+    store_id = _store_or_exit(storage, args.store).id if args.store else None
+    names = {s.id: s.name for s in storage.list_stores()}
+    for credential in storage.list_credentials(store_id):
+        state = "revoked" if credential.revoked else "active"
+        print("%s\t%s\t%s\t%s\t%s%s" % (credential.key, names.get(credential.store_id, credential.store_id),
+                                        " ".join(credential.scopes), state, credential.name,
+                                        "\tadmin" if credential.admin else ""))
+
+
+def cmd_credentials_revoke(args, settings):
+    if not _storage(settings).revoke_credential(args.key):
+        raise SystemExit("no active credential with key %r" % args.key)
+    print("revoked %s" % args.key)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m lrs", description="xAPI Learning Record Store")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the LRS (gunicorn, deploy/gunicorn.conf.py)")
+    serve.add_argument("--host", default=os.environ.get("LRS_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("LRS_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=0, help="default: one per core")
+    serve.set_defaults(handler=cmd_serve)
+
+    stores = commands.add_parser("stores", help="stores (agencies, departments)").add_subparsers(
+        dest="action", required=True)
+    create = stores.add_parser("create")
+    create.add_argument("name")
+    create.set_defaults(handler=cmd_stores_create)
+    stores.add_parser("list").set_defaults(handler=cmd_stores_list)
+
+    credentials = commands.add_parser("credentials", help="key/secret pairs").add_subparsers(
+        dest="action", required=True)
+    create = credentials.add_parser("create")
+    create.add_argument("--store", default="default")
+    create.add_argument("--scopes", default="statements/write statements/read/mine",
+                        help="space- or comma-separated xAPI scopes")
+    create.add_argument("--name", default="")
+    create.add_argument("--admin", action="store_true")
+    create.set_defaults(handler=cmd_credentials_create)
+    listing = credentials.add_parser("list")
+    listing.add_argument("--store", default=None)
+    listing.set_defaults(handler=cmd_credentials_list)
+    revoke = credentials.add_parser("revoke")
+    revoke.add_argument("key")
+    revoke.set_defaults(handler=cmd_credentials_revoke)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        args.handler(args, settings)
+    except (ConfigError, ValueError) as error:
+        raise SystemExit("error: %s" % error) from None
+    except LRSError as error:
+        raise SystemExit("error: %s" % error.message) from None
+
+
+if __name__ == "__main__":
+    main()

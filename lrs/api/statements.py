@@ -1,0 +1,84 @@
+"""/xapi/statements: PUT, POST, GET, HEAD (SPUT, SPOST, QRY)."""
+from flask import Response, g, request, url_for
+
+from ..errors import BadRequest
+from ..timeutil import http_date
+from ..xapi.formats import parse_accept_language
+from ..xapi.jsonbody import parse_json
+from ..xapi.query import CURSOR_PARAMETER, decode_cursor, encode_cursor, parse_statement_request
+from . import lrs, xapi
+from .multipart import build_multipart, media_type, parse_statement_multipart
+from .params import parameters
+
+
+def _read_statements_body():
+    """(parsed statements, attachment data) from a JSON or multipart/mixed body (CT-1)."""
+    content_type = request.headers.get("Content-Type", "")
+    kind = media_type(content_type)
+    body = request.get_data(cache=False)
+    if kind == "application/json":
+        return parse_json(body, "the statement body"), {}
+    if kind == "multipart/mixed":
+        settings = lrs().settings
+        statements, attachments = parse_statement_multipart(body, content_type, settings.max_attachment_bytes)
+        return parse_json(statements, "the statement part"), attachments
+    raise BadRequest("statements must be sent as application/json or multipart/mixed, not %r (CT-1)"
+                     % (content_type or "no Content-Type"))
+
+
+@xapi.route("/statements", methods=["PUT"])
+def put_statement():
+    params = parameters()
+    extra = sorted(set(params) - {"statementId"})
+    if extra:
+        raise BadRequest("a statement PUT takes only statementId, not %s (SPUT-8)" % ", ".join(extra))
+    if "statementId" not in params:
+        raise BadRequest("a statement PUT needs the statementId parameter (SPUT-2)")
+    from ..xapi.query import _schema_value
+    import schemas
+    statement_id = _schema_value(schemas.validate_uuid, params["statementId"], "statementId")
+    statements, attachments = _read_statements_body()
+    lrs().statements.store(g.principal, statements, g.version, attachments, statement_id=statement_id)
+    return Response(status=204)
+
+
+@xapi.route("/statements", methods=["POST"])
+def post_statements():
+    params = parameters()
+    if params:
+        raise BadRequest("a statement POST takes no query parameters, got %s (SPOST-6)"
+                         % ", ".join(sorted(params)))
+    statements, attachments = _read_statements_body()
+    if statements == []:
+        return Response(b"[]", status=200, mimetype="application/json")       # SPOST-5
+    ids = lrs().statements.store(g.principal, statements, g.version, attachments)
+    from ..xapi.jsonbody import dumps
+    return Response(dumps(ids), status=200, mimetype="application/json")
+
+
+@xapi.route("/statements", methods=["GET"], endpoint="statements")
+def get_statements():
+    services = lrs()
+    params = parameters()
+    if CURSOR_PARAMETER in params:
+        if len(params) > 1:
+            raise BadRequest("more cannot be combined with other parameters (QRY-51)")
+        statement_request = decode_cursor(params[CURSOR_PARAMETER])
+    else:
+        statement_request = parse_statement_request(params, g.version)
+    languages = parse_accept_language(request.headers.get("Accept-Language"))
+    principal = g.principal
+    principal.require("statements/read", "statements/read/mine", "all/read")
+    if statement_request.statement_id:
+        result = services.statements.get_one(principal, statement_request, g.version, languages)
+    else:
+        def more_url(req, after_seq, max_seq):
+            return url_for("xapi.statements") + "?more=" + encode_cursor(req, after_seq, max_seq)
+        result = services.statements.query(principal, statement_request, g.version, languages, more_url)
+    if statement_request.attachments:
+        body, content_type = build_multipart(result.body, result.attachments)
+        response = Response(body, status=200, content_type=content_type)
+    else:
+        response = Response(result.body, status=200, mimetype="application/json")
+    response.headers["Last-Modified"] = http_date(result.last_modified_ms)     # QRY-47, QRY-48
+    return response

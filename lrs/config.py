@@ -1,0 +1,127 @@
+"""Settings, read once from the environment and validated at start.
+
+Every setting is an `LRS_*` environment variable; README.md has the table. A bad value raises
+ConfigError with one line that names the variable, so start-up can exit cleanly.
+"""
+import os
+from dataclasses import dataclass, field, fields
+
+
+class ConfigError(ValueError):
+    """A setting has a value the LRS cannot use."""
+
+
+def _default_database_url():
+    return "sqlite:///" + os.path.join(os.getcwd(), "data", "lrs.sqlite3")
+
+
+def _int(name, value, minimum=0):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError("%s must be a whole number, got %r" % (name, value)) from None
+    if number < minimum:
+        raise ConfigError("%s must be at least %d, got %d" % (name, minimum, number))
+    return number
+
+
+def _bool(name, value):
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError("%s must be true or false, got %r" % (name, value))
+
+
+def _choice(name, value, choices):
+    if value not in choices:
+        raise ConfigError("%s must be one of %s, got %r" % (name, ", ".join(choices), value))
+    return value
+
+
+def _list(value):
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    sqlite_synchronous: str = "FULL"
+    xapi_versions: list = field(default_factory=lambda: ["1.0.3", "2.0.0"])
+    fallback_xapi_version: str = "1.0.3"
+    admin_key: str = ""
+    admin_secret: str = ""
+    public_url: str = "http://localhost:8000"
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_document_bytes: int = 2 * 1024 * 1024
+    max_attachment_bytes: int = 16 * 1024 * 1024
+    max_json_depth: int = 64
+    statement_page_limit: int = 500
+    cors_origins: list = field(default_factory=lambda: ["*"])
+    auth_cache_seconds: int = 30
+    secret_hash_iterations: int = 210_000
+    state_put_conflict: bool = False
+    consistent_through_lag_ms: int = 0
+    log_level: str = "INFO"
+
+    # environment variable -> (attribute, parser)
+    @classmethod
+    def from_env(cls, environ=None):
+        env = os.environ if environ is None else environ
+        settings = cls()
+        parsers = {
+            "LRS_DATABASE_URL": ("database_url", str),
+            "LRS_SQLITE_SYNCHRONOUS": ("sqlite_synchronous",
+                                       lambda n, v: _choice(n, v.upper(), ("FULL", "NORMAL"))),
+            "LRS_XAPI_VERSIONS": ("xapi_versions", lambda n, v: _list(v)),
+            "LRS_FALLBACK_XAPI_VERSION": ("fallback_xapi_version", str),
+            "LRS_ADMIN_KEY": ("admin_key", str),
+            "LRS_ADMIN_SECRET": ("admin_secret", str),
+            "LRS_PUBLIC_URL": ("public_url", str),
+            "LRS_MAX_BODY_BYTES": ("max_body_bytes", lambda n, v: _int(n, v, 1024)),
+            "LRS_MAX_DOCUMENT_BYTES": ("max_document_bytes", lambda n, v: _int(n, v, 1)),
+            "LRS_MAX_ATTACHMENT_BYTES": ("max_attachment_bytes", lambda n, v: _int(n, v, 1)),
+            "LRS_MAX_JSON_DEPTH": ("max_json_depth", lambda n, v: _int(n, v, 8)),
+            "LRS_STATEMENT_PAGE_LIMIT": ("statement_page_limit", lambda n, v: _int(n, v, 1)),
+            "LRS_CORS_ORIGINS": ("cors_origins", lambda n, v: _list(v)),
+            "LRS_AUTH_CACHE_SECONDS": ("auth_cache_seconds", lambda n, v: _int(n, v, 0)),
+            "LRS_SECRET_HASH_ITERATIONS": ("secret_hash_iterations", lambda n, v: _int(n, v, 1000)),
+            "LRS_STATE_PUT_CONFLICT": ("state_put_conflict", _bool),
+            "LRS_CONSISTENT_THROUGH_LAG_MS": ("consistent_through_lag_ms", lambda n, v: _int(n, v, 0)),
+            "LRS_LOG_LEVEL": ("log_level",
+                              lambda n, v: _choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR"))),
+        }
+        for name, (attribute, parse) in parsers.items():
+            if name in env:
+                value = env[name]
+                setattr(settings, attribute, value if parse is str else parse(name, value))
+        settings.validate()
+        return settings
+
+    def validate(self):
+        from .versions import KNOWN_VERSIONS
+        url = self.database_url
+        if not url.startswith(("sqlite:///", "mongodb://", "mongodb+srv://", "mongomock://")):
+            raise ConfigError("LRS_DATABASE_URL must start with sqlite:///, mongodb://, "
+                              "mongodb+srv:// or mongomock://, got %r" % url)
+        if url.startswith("sqlite:///") and len(url) == len("sqlite:///"):
+            raise ConfigError("LRS_DATABASE_URL sqlite:/// needs a file path")
+        unknown = [v for v in self.xapi_versions if v not in KNOWN_VERSIONS]
+        if unknown or not self.xapi_versions:
+            raise ConfigError("LRS_XAPI_VERSIONS must list some of %s, got %r"
+                              % (", ".join(KNOWN_VERSIONS), ",".join(self.xapi_versions)))
+        if self.fallback_xapi_version not in KNOWN_VERSIONS:
+            raise ConfigError("LRS_FALLBACK_XAPI_VERSION must be one of %s, got %r"
+                              % (", ".join(KNOWN_VERSIONS), self.fallback_xapi_version))
+        if bool(self.admin_key) != bool(self.admin_secret):
+            raise ConfigError("LRS_ADMIN_KEY and LRS_ADMIN_SECRET must be set together")
+        if not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError("LRS_PUBLIC_URL must be an http(s) URL, got %r" % self.public_url)
+
+    def replace(self, **changes):
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        settings = Settings(**values)
+        settings.validate()
+        return settings
