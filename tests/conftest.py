@@ -1,0 +1,5 @@
+"""Shared test set-up: the repository root on sys.path so `lrs` and `schemas` import."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

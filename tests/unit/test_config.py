@@ -1,0 +1,34 @@
+"""Settings from the environment, validated at start (issue 2, issue 7)."""
+import pytest
+
+from lrs.config import ConfigError, Settings
+
+
+def test_defaults_use_an_sqlite_file_under_data_in_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///" + str(tmp_path / "data" / "lrs.sqlite3")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("LRS_DATABASE_URL", "postgres://db"), ("LRS_MAX_BODY_BYTES", "lots"), ("LRS_MAX_BODY_BYTES", "10"),
+    ("LRS_XAPI_VERSIONS", "0.9"), ("LRS_FALLBACK_XAPI_VERSION", "3.0.0"), ("LRS_STATE_PUT_CONFLICT", "maybe"),
+    ("LRS_SQLITE_SYNCHRONOUS", "SOMETIMES"), ("LRS_PUBLIC_URL", "ftp://x"), ("LRS_LOG_LEVEL", "LOUD")])
+def test_a_bad_value_raises_a_config_error_naming_the_variable(name, value):
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env({name: value})
+    assert name in str(error.value)
+
+
+def test_admin_key_without_secret_is_refused():
+    with pytest.raises(ConfigError):
+        Settings.from_env({"LRS_ADMIN_KEY": "admin"})
+
+
+def test_values_are_parsed():
+    settings = Settings.from_env({"LRS_XAPI_VERSIONS": "1.0.3", "LRS_STATE_PUT_CONFLICT": "true",
+                                  "LRS_STATEMENT_PAGE_LIMIT": "50", "LRS_SQLITE_SYNCHRONOUS": "normal"})
+    assert settings.xapi_versions == ["1.0.3"]
+    assert settings.state_put_conflict is True
+    assert settings.statement_page_limit == 50
+    assert settings.sqlite_synchronous == "NORMAL"
