@@ -1,0 +1,145 @@
+"""gunicorn settings for the LRS:  gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+Command-line flags (-b, -w, --threads, ...) win over this file. Environment variables:
+
+  GUNICORN_BIND                 address(es) to listen on, comma-separated (wins over the two below)
+  LRS_HOST, LRS_PORT            default 0.0.0.0 and 8000
+  LRS_WORKERS, WEB_CONCURRENCY  worker processes (default: the cores this process may run on)
+  LRS_THREADS                   threads per worker (default 4; gthread workers)
+  LRS_WORKER_CLASS              default gthread
+  LRS_TIMEOUT                   seconds a worker may stay silent before it is restarted (60)
+  LRS_GRACEFUL_TIMEOUT          seconds SIGTERM leaves requests in flight to finish (30)
+  LRS_KEEPALIVE                 seconds an idle client connection is kept open (5)
+  LRS_MAX_REQUESTS              restart a worker after this many requests (0: never)
+  LRS_ACCESS_LOG                gunicorn access log file or "-" (default off: the LRS logs
+                                each request itself, as JSON, with its request id)
+  LRS_LOG_LEVEL                 gunicorn's own log level (the LRS reads it too)
+  PROMETHEUS_MULTIPROC_DIR      where workers write their metrics so that /metrics sums all
+                                of them; when unset a fresh temporary directory is made at start
+                                and removed at exit
+
+Workers do not share memory: each opens its own database connections after the fork (no
+preload), which pymongo and sqlite3 both require.
+"""
+import glob
+import importlib.util
+import os
+import shutil
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _env_int(names, default, minimum=1):
+    """The first of the environment variables `names` that is set, as a whole number."""
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        try:
+            number = int(value)
+        except ValueError:
+            raise SystemExit("%s must be a whole number, got %r" % (name, value)) from None
+        if number < minimum:
+            raise SystemExit("%s must be at least %d, got %d" % (name, minimum, number))
+        return number
+    return default
+
+
+def available_cores():
+    """Cores this process may run on (its CPU affinity), else all cores of the machine."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _bind():
+    explicit = os.environ.get("GUNICORN_BIND", "").strip()
+    if explicit:
+        return [address.strip() for address in explicit.split(",") if address.strip()]
+    host = os.environ.get("LRS_HOST", "").strip() or "0.0.0.0"
+    if ":" in host and not host.startswith("["):
+        host = "[%s]" % host                            # IPv6 literal
+    return ["%s:%d" % (host, _env_int(("LRS_PORT",), 8000))]
+
+
+bind = _bind()
+workers = _env_int(("LRS_WORKERS", "WEB_CONCURRENCY"), available_cores())
+worker_class = os.environ.get("LRS_WORKER_CLASS", "").strip() or "gthread"
+threads = _env_int(("LRS_THREADS",), 4)
+timeout = _env_int(("LRS_TIMEOUT",), 60)
+graceful_timeout = _env_int(("LRS_GRACEFUL_TIMEOUT",), 30)
+keepalive = _env_int(("LRS_KEEPALIVE",), 5)
+max_requests = _env_int(("LRS_MAX_REQUESTS",), 0, minimum=0)
+max_requests_jitter = max_requests // 10
+preload_app = False
+pythonpath = ROOT                                       # wsgi.py and lrs/ from any working directory
+limit_request_line = 8190                               # xAPI GETs carry JSON agents in the query
+# heartbeat files in memory, not on a (possibly read-only or slow) container disk
+worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+
+accesslog = os.environ.get("LRS_ACCESS_LOG", "").strip() or None
+errorlog = "-"
+loglevel = (os.environ.get("LRS_LOG_LEVEL", "").strip() or "info").lower()
+
+
+def _json_formatter():
+    """The LRS's JSON log formatter, loaded from its file without importing the `lrs` package
+    into the master (code the master imports is what workers forked after a HUP run)."""
+    import logging
+    try:
+        spec = importlib.util.spec_from_file_location("lrs_log_formatter",
+                                                      os.path.join(ROOT, "lrs", "observability.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.JsonFormatter()
+    except Exception:                                   # plain lines rather than no server
+        return logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(message)s")
+
+
+# gunicorn's own lines (start, workers booting and exiting, timeouts) as JSON on stdout, like the
+# LRS's; the root logger is left to the LRS (lrs.observability.configure_logging in each worker)
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": _json_formatter}},
+    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
+                          "stream": "ext://sys.stdout"}},
+    "root": {"level": "WARNING", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["json"], "propagate": False,
+                           "qualname": "gunicorn.error"},
+        "gunicorn.access": {"level": "INFO", "handlers": ["json"], "propagate": False,
+                            "qualname": "gunicorn.access"},
+    },
+}
+
+_own_metrics_dir = []                                   # the directory on_starting made, if any
+
+
+def on_starting(server):
+    """Before any worker exists: give the workers a metrics directory (fresh for this run)."""
+    directory = os.environ.get(MULTIPROC_ENV, "").strip()
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for stale in glob.glob(os.path.join(directory, "*.db")):   # samples of an earlier run
+            os.remove(stale)
+    else:
+        directory = tempfile.mkdtemp(prefix="lrs-prometheus-")
+        _own_metrics_dir.append(directory)
+    os.environ[MULTIPROC_ENV] = directory
+
+
+def child_exit(server, worker):
+    """A worker is gone: drop its live samples (gauges) from the sums."""
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    # not after USR2: the new master (re-executed from this one) keeps using the directory
+    if _own_metrics_dir and not getattr(server, "reexec_pid", 0):
+        shutil.rmtree(_own_metrics_dir.pop(), ignore_errors=True)
