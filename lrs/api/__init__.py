@@ -39,8 +39,8 @@ def _authenticate_and_negotiate():
     if request.method == "OPTIONS":
         return None                                   # CORS preflight (HDR-8)
     alternate_error = request.environ.get("lrs.alternate_error")
+    g.version = _optional_version(services)          # for the response header, even on errors
     if request.endpoint in OPEN_ENDPOINTS:
-        g.version = _optional_version(services)
         return None
     g.principal = services.authenticator.authenticate(request.headers.get("Authorization"))
     g.version = negotiate(request.headers.get("X-Experience-API-Version"), services.settings.xapi_versions)

@@ -1,11 +1,12 @@
 """/xapi/statements: PUT, POST, GET, HEAD (SPUT, SPOST, QRY)."""
+import schemas
 from flask import Response, g, request, url_for
 
 from ..errors import BadRequest
 from ..timeutil import http_date
 from ..xapi.formats import parse_accept_language
-from ..xapi.jsonbody import parse_json
-from ..xapi.query import CURSOR_PARAMETER, decode_cursor, encode_cursor, parse_statement_request
+from ..xapi.jsonbody import dumps, parse_json
+from ..xapi.query import CURSOR_PARAMETER, decode_cursor, encode_cursor, parse_statement_request, schema_value
 from . import lrs, xapi
 from .multipart import build_multipart, media_type, parse_statement_multipart
 from .params import parameters
@@ -34,9 +35,7 @@ def put_statement():
         raise BadRequest("a statement PUT takes only statementId, not %s (SPUT-8)" % ", ".join(extra))
     if "statementId" not in params:
         raise BadRequest("a statement PUT needs the statementId parameter (SPUT-2)")
-    from ..xapi.query import _schema_value
-    import schemas
-    statement_id = _schema_value(schemas.validate_uuid, params["statementId"], "statementId")
+    statement_id = schema_value(schemas.validate_uuid, params["statementId"], "statementId")
     statements, attachments = _read_statements_body()
     lrs().statements.store(g.principal, statements, g.version, attachments, statement_id=statement_id)
     return Response(status=204)
@@ -52,7 +51,6 @@ def post_statements():
     if statements == []:
         return Response(b"[]", status=200, mimetype="application/json")       # SPOST-5
     ids = lrs().statements.store(g.principal, statements, g.version, attachments)
-    from ..xapi.jsonbody import dumps
     return Response(dumps(ids), status=200, mimetype="application/json")
 
 

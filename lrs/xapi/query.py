@@ -44,7 +44,7 @@ def _boolean(name, value):
     raise BadRequest("%s must be true or false, got %r (QRY-7)" % (name, value))
 
 
-def _schema_value(check, *arguments):
+def schema_value(check, *arguments):
     try:
         return check(*arguments)
     except schemas.XAPIValidationError as error:
@@ -73,28 +73,28 @@ def parse_statement_request(params, version):
             raise BadRequest("with %s only format and attachments are allowed, not %s (QRY-5)"
                              % (single.pop(), ", ".join(extra)))
         name = single.pop()
-        request.statement_id = _schema_value(schemas.validate_uuid, params[name], name).lower()
+        request.statement_id = schema_value(schemas.validate_uuid, params[name], name).lower()
         request.voided = name == "voidedStatementId"
         return request
     related_agents = _boolean("related_agents", params["related_agents"]) if "related_agents" in params else False
     related_activities = (_boolean("related_activities", params["related_activities"])
                           if "related_activities" in params else False)
     if "agent" in params:
-        agent = _schema_value(schemas.validate_agent, parse_json(params["agent"], "the agent parameter"),
+        agent = schema_value(schemas.validate_agent, parse_json(params["agent"], "the agent parameter"),
                               version)
         request.filters.append(("related_agent" if related_agents else "agent", agent_key(agent)))
     if "verb" in params:
-        request.filters.append(("verb", _schema_value(schemas.validate_iri, params["verb"], "verb")))
+        request.filters.append(("verb", schema_value(schemas.validate_iri, params["verb"], "verb")))
     if "activity" in params:
-        activity = _schema_value(schemas.validate_iri, params["activity"], "activity")
+        activity = schema_value(schemas.validate_iri, params["activity"], "activity")
         request.filters.append(("related_activity" if related_activities else "activity", activity))
     if "registration" in params:
-        registration = _schema_value(schemas.validate_uuid, params["registration"], "registration")
+        registration = schema_value(schemas.validate_uuid, params["registration"], "registration")
         request.filters.append(("registration", registration.lower()))
     if "since" in params:
-        request.since_ms = _schema_value(schemas.parse_timestamp, params["since"], version)
+        request.since_ms = schema_value(schemas.parse_timestamp, params["since"], version)
     if "until" in params:
-        request.until_ms = _schema_value(schemas.parse_timestamp, params["until"], version)
+        request.until_ms = schema_value(schemas.parse_timestamp, params["until"], version)
     if "limit" in params:
         text = params["limit"]
         if not text.isdigit() or not text.isascii():

@@ -1,0 +1,96 @@
+"""Statement equivalence for id conflicts and signatures (CMP-4..CMP-15)."""
+import pytest
+
+from lrs.xapi.compare import equivalent, truncate_duration
+
+BASE = {
+    "id": "a7d3e7c1-5a53-4f1b-9f6d-2f0e8d9b1c11",
+    "actor": {"objectType": "Agent", "mbox": "mailto:Ada@Example.GOV"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
+    "object": {"objectType": "Activity", "id": "http://example.gov/c", "definition": {"name": {"en-US": "C"}}},
+    "timestamp": "2026-01-01T12:00:00.000Z",
+}
+
+
+def changed(**overrides):
+    statement = dict(BASE)
+    statement.update(overrides)
+    return statement
+
+
+def test_identical_statements_are_equivalent_CMP_4():
+    assert equivalent(BASE, dict(BASE))
+
+
+@pytest.mark.parametrize("name, value", [
+    ("authority", {"mbox": "mailto:lrs@example.gov"}), ("stored", "2026-02-02T00:00:00.000Z"), ("version", "1.0.0")])
+def test_lrs_assigned_properties_are_ignored_CMP_5(name, value):
+    assert equivalent(BASE, changed(**{name: value}))
+
+
+def test_a_missing_timestamp_on_one_side_is_ignored_CMP_5():
+    incoming = dict(BASE)
+    del incoming["timestamp"]
+    assert equivalent(incoming, BASE)
+
+
+def test_activity_definitions_and_verb_display_are_ignored_CMP_6():
+    other = changed(verb={"id": BASE["verb"]["id"], "display": {"fr-FR": "terminé"}},
+                    object={"id": "http://example.gov/c", "definition": {"name": {"en-US": "Other"}}})
+    assert equivalent(BASE, other)
+
+
+def test_the_same_instant_in_another_zone_is_equal_CMP_7():
+    assert equivalent(BASE, changed(timestamp="2026-01-01T07:00:00-05:00"))
+
+
+def test_another_instant_differs_CMP_7():
+    assert not equivalent(BASE, changed(timestamp="2026-01-01T12:00:00.001Z"))
+
+
+def test_group_member_order_is_ignored_CMP_8():
+    one = {"objectType": "Group", "member": [{"mbox": "mailto:a@x.gov"}, {"mbox": "mailto:b@x.gov"}]}
+    two = {"objectType": "Group", "member": [{"mbox": "mailto:b@x.gov"}, {"mbox": "mailto:a@x.gov"}]}
+    assert equivalent(changed(actor=one), changed(actor=two))
+
+
+def test_the_mbox_domain_case_is_ignored_but_not_the_local_part_CMP_10():
+    assert equivalent(BASE, changed(actor={"mbox": "mailto:Ada@example.gov"}))
+    assert not equivalent(BASE, changed(actor={"mbox": "mailto:ada@example.gov"}))
+
+
+def test_a_different_verb_differs_CMP_13():
+    assert not equivalent(BASE, changed(verb={"id": "http://adlnet.gov/expapi/verbs/failed"}))
+
+
+def test_a_different_result_differs_CMP_13():
+    assert not equivalent(changed(result={"success": True}), changed(result={"success": False}))
+
+
+def test_durations_compare_after_truncation_to_hundredths_CMP_14():
+    assert equivalent(changed(result={"duration": "PT1.2345S"}), changed(result={"duration": "PT1.239S"}))
+    assert not equivalent(changed(result={"duration": "PT60S"}), changed(result={"duration": "PT1M"}))
+
+
+def test_a_single_context_activity_equals_a_one_element_array_CMP_15():
+    one = changed(context={"contextActivities": {"parent": [{"id": "http://example.gov/p"}]}})
+    assert equivalent(one, changed(context={"contextActivities": {"parent": [{"id": "http://example.gov/p"}]}}))
+
+
+def test_an_omitted_object_type_equals_its_default_CMP_15():
+    assert equivalent(BASE, changed(actor={"mbox": "mailto:Ada@example.gov"},
+                                    object={"id": "http://example.gov/c"}))
+
+
+def test_attachments_are_ignored_only_when_asked_CMP_11_CMP_12():
+    attachment = {"usageType": "http://x.gov/u", "display": {"en-US": "a"}, "contentType": "text/plain",
+                  "length": 1, "sha2": "0" * 64}
+    with_attachment = changed(attachments=[attachment])
+    assert not equivalent(with_attachment, BASE)
+    assert equivalent(with_attachment, BASE, ignore_attachments=True)
+
+
+@pytest.mark.parametrize("duration, expected", [
+    ("P1DT12H36M0.12567S", "P1DT12H36M0.12S"), ("PT0.129S", "PT0.12S"), ("PT1.5S", "PT1.5S"), ("P3Y", "P3Y")])
+def test_durations_are_truncated_never_rounded_DUR_4(duration, expected):
+    assert truncate_duration(duration) == expected
