@@ -112,7 +112,9 @@ def count_database_error():
 
 def metrics_text():
     """(body, content type) of the Prometheus exposition, all worker processes summed."""
-    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+    from prometheus_client import REGISTRY, CollectorRegistry, exposition, generate_latest
+    # the classic text format every Prometheus (2.x too) and agent reads
+    content_type = getattr(exposition, "CONTENT_TYPE_PLAIN_0_0_4", exposition.CONTENT_TYPE_LATEST)
     _metrics()                                         # unlabelled counters show 0 from the start
     if os.environ.get(MULTIPROC_ENV):
         from prometheus_client import multiprocess
@@ -120,7 +122,7 @@ def metrics_text():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(registry), content_type
 
 
 # --------------------------------------------------------------------------------------- logging
