@@ -1,0 +1,733 @@
+"""The embedded default backend: one SQLite file in WAL mode.
+
+Layout (designed for millions of statements per file):
+
+* A store (tenant) has a public string id and a small internal integer `sid`.
+* `statements` is a rowid table whose rowid `pk` is `sid << 40 | seq`: one store's statements
+  are one contiguous rowid range, ordered by seq, so paging is a rowid range scan and the
+  statement index rows below need no separate store column.
+* `keys` interns every (kind, value) index key (and every authority key) as an integer `kid`.
+* `statement_keys (kid, pk, grp)` is a WITHOUT ROWID table: one row per key per group of a
+  statement. `grp` is the pk of the statement whose own keys the group holds: a statement's own
+  group is its own pk, groups inherited through a StatementRef keep the pk of their origin
+  (QRY-24). A query walks the (kid, pk) range of its most selective filter backwards (or
+  forwards) and probes the other filters by exact primary key (kid, pk, grp), so all filters
+  match within one group (QRY-13) and `limit` stops the walk early.
+* `statement_refs` / `statement_voids` remember every StatementRef / voiding target by id so
+  that a statement arriving after the one that references or voids it is found (QRY-24, VOID-4).
+* Every write runs in one BEGIN IMMEDIATE transaction: serialised across threads and processes
+  (busy timeout), atomic, and durable once COMMIT returns (WAL; synchronous FULL or NORMAL both
+  survive kill -9 of the process, FULL also survives power loss).
+
+Connections: one per thread (and per process: a connection inherited through fork is never
+used by the child). The schema is created and upgraded on first use (MIGRATIONS).
+"""
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+
+from ..errors import StorageUnavailable
+from ..timeutil import format_ms, now_ms
+from . import DuplicateStatements
+from .base import (
+    Credential,
+    Document,
+    StatementPage,
+    StorageBackend,
+    StoredStatement,
+    StoreInfo,
+)
+
+SEQ_BITS = 40
+SEQ_MAX = (1 << SEQ_BITS) - 1
+_ESTIMATE_CAP = 2000          # index entries counted per filter to pick the driving one
+_KEY_CACHE_MAX = 200_000
+_IN_CHUNK = 500               # ids per IN (...) list
+_AUTHORITY = "authority"      # kind under which authority keys are interned
+
+# Each migration is a list of statements; version N is reached by applying MIGRATIONS[N-1].
+# Never edit a released migration: append a new one (ALTER TABLE ... ADD COLUMN, new indexes).
+MIGRATIONS = [
+    [
+        """CREATE TABLE stores (
+            sid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            name TEXT UNIQUE,                 -- NULL: registered implicitly by a write
+            created_ms INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            last_stored_ms INTEGER NOT NULL DEFAULT 0)""",
+        """CREATE TABLE credentials (
+            key TEXT PRIMARY KEY,
+            secret_hash TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            name TEXT NOT NULL,
+            admin INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            revoked INTEGER NOT NULL)""",
+        "CREATE INDEX credentials_store ON credentials (store_id, key)",
+        """CREATE TABLE keys (
+            kid INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            UNIQUE (kind, value))""",
+        """CREATE TABLE statements (
+            pk INTEGER PRIMARY KEY,           -- sid << 40 | seq
+            sid INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            stored_ms INTEGER NOT NULL,
+            voided INTEGER NOT NULL,
+            voiding INTEGER NOT NULL,
+            auth INTEGER NOT NULL,            -- kid of the authority key
+            groups TEXT NOT NULL,             -- JSON [[grp, [kid, ...]], ...]
+            body BLOB NOT NULL)""",
+        "CREATE UNIQUE INDEX statements_id ON statements (sid, id)",
+        "CREATE INDEX statements_stored ON statements (sid, stored_ms)",
+        "CREATE INDEX statements_auth ON statements (auth)",
+        """CREATE TABLE statement_keys (
+            kid INTEGER NOT NULL,
+            pk INTEGER NOT NULL,
+            grp INTEGER NOT NULL,
+            PRIMARY KEY (kid, pk, grp)) WITHOUT ROWID""",
+        """CREATE TABLE statement_refs (
+            sid INTEGER NOT NULL,
+            target TEXT NOT NULL,
+            pk INTEGER NOT NULL,
+            PRIMARY KEY (sid, target, pk)) WITHOUT ROWID""",
+        """CREATE TABLE statement_voids (
+            sid INTEGER NOT NULL,
+            target TEXT NOT NULL,
+            pk INTEGER NOT NULL,
+            PRIMARY KEY (sid, target, pk)) WITHOUT ROWID""",
+        """CREATE TABLE activities (
+            sid INTEGER NOT NULL,
+            activity_id TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            PRIMARY KEY (sid, activity_id))""",
+        """CREATE TABLE agents (
+            sid INTEGER NOT NULL,
+            agent_key TEXT NOT NULL,
+            names TEXT NOT NULL,
+            PRIMARY KEY (sid, agent_key))""",
+        """CREATE TABLE attachments (
+            sid INTEGER NOT NULL,
+            sha2 TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (sid, sha2))""",
+        # None is kept as '' in the key columns so that the primary key treats it as one value
+        """CREATE TABLE documents (
+            sid INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            activity_id TEXT NOT NULL,
+            agent_key TEXT NOT NULL,
+            registration TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            content BLOB NOT NULL,
+            content_type TEXT NOT NULL,
+            etag TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (sid, kind, activity_id, agent_key, registration, doc_id))""",
+    ],
+]
+
+_LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
+
+
+def _dumps(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _chunks(values, size=_IN_CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _marks(count):
+    return ",".join("?" * count)
+
+
+def _unavailable(error):
+    message = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and any(m in message for m in _LOCK_ERRORS)
+
+
+class SQLiteStorage(StorageBackend):
+    def __init__(self, path, synchronous="FULL", busy_timeout_ms=30000):
+        synchronous = str(synchronous).upper()
+        if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError("synchronous must be FULL or NORMAL, got %r" % synchronous)
+        self.path = os.path.abspath(path)
+        self.synchronous = synchronous
+        self.busy_timeout_ms = int(busy_timeout_ms)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections = []            # every connection this object opened (for close)
+        self._schema_ready = False
+        self._sids = {}                   # public store id -> sid (stores are never deleted)
+        self._kids = {}                   # (kind, value) -> kid, committed ones only
+        folder = os.path.dirname(self.path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        self._conn()                      # create the file and the schema now
+
+    # --- connections and transactions --------------------------------------------------
+
+    def _conn(self):
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is not None and local.pid == os.getpid():
+            return conn
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000.0,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=%d" % self.busy_timeout_ms)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=%s" % self.synchronous)
+            conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
+            conn.execute("PRAGMA temp_store=MEMORY")
+            if not self._schema_ready:
+                self._migrate(conn)
+        except sqlite3.Error as error:
+            raise StorageUnavailable("cannot open the SQLite database %s: %s" % (self.path, error)) from error
+        local.conn, local.pid = conn, os.getpid()
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    def _migrate(self, conn):
+        """Create the schema or bring it up to the newest version, in one transaction."""
+        with self._lock:
+            if self._schema_ready:
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+                if version > len(MIGRATIONS):
+                    raise StorageUnavailable("the database %s has schema version %d, newer than this "
+                                             "LRS understands (%d)" % (self.path, version, len(MIGRATIONS)))
+                for number in range(version + 1, len(MIGRATIONS) + 1):
+                    for sql in MIGRATIONS[number - 1]:
+                        conn.execute(sql)
+                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._schema_ready = True
+
+    def schema_version(self):
+        return self._conn().execute("SELECT max(version) FROM schema_version").fetchone()[0]
+
+    @contextmanager
+    def _write(self):
+        """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any exception."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise StorageUnavailable("the SQLite database is busy: %s" % error) from error
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _unavailable(error):
+                raise StorageUnavailable("SQLite write failed: %s" % error) from error
+            raise
+
+    def _read(self, sql, params=()):
+        try:
+            return self._conn().execute(sql, params)
+        except sqlite3.Error as error:
+            if _unavailable(error):
+                raise StorageUnavailable("SQLite read failed: %s" % error) from error
+            raise
+
+    def close(self):
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    def ping(self):
+        try:
+            self._conn().execute("SELECT max(version) FROM schema_version").fetchone()
+        except (sqlite3.Error, OSError) as error:
+            raise StorageUnavailable("SQLite database %s unavailable: %s" % (self.path, error)) from error
+
+    # --- stores ------------------------------------------------------------------------
+
+    def create_store(self, name):
+        info = StoreInfo(id=uuid.uuid4().hex, name=name, created_ms=now_ms())
+        try:
+            with self._write() as conn:
+                conn.execute("INSERT INTO stores (id, name, created_ms) VALUES (?, ?, ?)",
+                             (info.id, info.name, info.created_ms))
+        except sqlite3.IntegrityError:
+            raise ValueError("a store named %r exists" % name) from None
+        return info
+
+    def get_store(self, name):
+        row = self._read("SELECT id, name, created_ms FROM stores WHERE name = ?", (name,)).fetchone()
+        return StoreInfo(*row) if row else None
+
+    def list_stores(self):
+        rows = self._read("SELECT id, name, created_ms FROM stores WHERE name IS NOT NULL "
+                          "ORDER BY name").fetchall()
+        return [StoreInfo(*row) for row in rows]
+
+    def _sid(self, store_id):
+        """The internal id of a store for reading; None when the store never had a record."""
+        sid = self._sids.get(store_id)
+        if sid is None:
+            row = self._read("SELECT sid FROM stores WHERE id = ?", (store_id,)).fetchone()
+            if row is None:
+                return None
+            sid = self._sids[store_id] = row[0]
+        return sid
+
+    def _sid_for_write(self, conn, store_id):
+        """The internal id inside a write transaction, registering an unknown store id."""
+        sid = self._sids.get(store_id)
+        if sid is not None:
+            return sid
+        row = conn.execute("SELECT sid FROM stores WHERE id = ?", (store_id,)).fetchone()
+        if row is not None:
+            self._sids[store_id] = row[0]
+            return row[0]
+        # not cached: the row is committed only if the transaction is
+        return conn.execute("INSERT INTO stores (id, name, created_ms) VALUES (?, NULL, ?)",
+                            (store_id, now_ms())).lastrowid
+
+    # --- credentials -------------------------------------------------------------------
+
+    _CREDENTIAL_COLUMNS = "key, secret_hash, store_id, scopes, name, admin, created_ms, revoked"
+
+    @staticmethod
+    def _credential(row):
+        key, secret_hash, store_id, scopes, name, admin, created_ms, revoked = row
+        return Credential(key=key, secret_hash=secret_hash, store_id=store_id, scopes=json.loads(scopes),
+                          name=name, admin=bool(admin), created_ms=created_ms, revoked=bool(revoked))
+
+    def add_credential(self, credential):
+        c = credential
+        try:
+            with self._write() as conn:
+                conn.execute("INSERT INTO credentials (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                             % self._CREDENTIAL_COLUMNS,
+                             (c.key, c.secret_hash, c.store_id, _dumps(list(c.scopes)), c.name or "",
+                              int(bool(c.admin)), int(c.created_ms or 0), int(bool(c.revoked))))
+        except sqlite3.IntegrityError:
+            raise ValueError("a credential with key %r exists" % c.key) from None
+
+    def get_credential(self, key):
+        row = self._read("SELECT %s FROM credentials WHERE key = ?" % self._CREDENTIAL_COLUMNS,
+                         (key,)).fetchone()
+        return self._credential(row) if row else None
+
+    def list_credentials(self, store_id=None):
+        if store_id is None:
+            rows = self._read("SELECT %s FROM credentials ORDER BY key" % self._CREDENTIAL_COLUMNS)
+        else:
+            rows = self._read("SELECT %s FROM credentials WHERE store_id = ? ORDER BY key"
+                              % self._CREDENTIAL_COLUMNS, (store_id,))
+        return [self._credential(row) for row in rows.fetchall()]
+
+    def revoke_credential(self, key):
+        with self._write() as conn:
+            return conn.execute("UPDATE credentials SET revoked = 1 WHERE key = ? AND revoked = 0",
+                                (key,)).rowcount == 1
+
+    # --- statements: writing -----------------------------------------------------------
+
+    def _kid(self, conn, kind, value, created):
+        """The interned id of a key, creating it inside the current write transaction."""
+        pair = (kind, value)
+        kid = self._kids.get(pair) or created.get(pair)
+        if kid is None:
+            row = conn.execute("SELECT kid FROM keys WHERE kind = ? AND value = ?", pair).fetchone()
+            if row is not None:
+                kid = row[0]
+                self._cache_kid(pair, kid)           # found, so committed by someone
+            else:
+                kid = created[pair] = conn.execute("INSERT INTO keys (kind, value) VALUES (?, ?)",
+                                                   pair).lastrowid
+        return kid
+
+    def _cache_kid(self, pair, kid):
+        if len(self._kids) >= _KEY_CACHE_MAX:
+            self._kids.clear()
+        self._kids[pair] = kid
+
+    def _lookup_kid(self, kind, value):
+        pair = (kind, value)
+        kid = self._kids.get(pair)
+        if kid is None:
+            row = self._read("SELECT kid FROM keys WHERE kind = ? AND value = ?", pair).fetchone()
+            if row is None:
+                return None
+            kid = row[0]
+            self._cache_kid(pair, kid)
+        return kid
+
+    def insert_statements(self, store_id, batch):
+        records = batch.statements
+        ids = [r.id.lower() for r in records]
+        created_kids = {}
+        with self._write() as conn:
+            sid = self._sid_for_write(conn, store_id)
+            self._reject_duplicates(conn, sid, ids)
+            last_seq, last_stored = conn.execute(
+                "SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone()
+            # TIME-11..13: never before the previous batch; strictly after it, so that a client
+            # reading with `since` = the newest `stored` it saw misses no later commit
+            stored_ms = max(now_ms(), last_stored + 1) if records else last_stored
+            stored_text = format_ms(stored_ms)
+            base = sid << SEQ_BITS
+            rows, key_rows, results = [], [], []
+            for number, (record, statement_id) in enumerate(zip(records, ids), start=1):
+                seq = last_seq + number
+                pk = base | seq
+                statement = record.statement
+                statement["stored"] = stored_text
+                if record.timestamp_from_stored:
+                    statement["timestamp"] = stored_text          # TIME-9
+                body = _dumps(statement).encode("utf-8")
+                kids = list(dict.fromkeys(self._kid(conn, kind, value, created_kids)
+                                          for kind, value in record.index_keys))
+                key_rows.extend((kid, pk, pk) for kid in kids)
+                auth = self._kid(conn, _AUTHORITY, record.authority_key or "", created_kids)
+                voiding = record.void_target is not None
+                rows.append((pk, sid, statement_id, stored_ms, int(voiding), auth,
+                             _dumps([[pk, kids]]), body))
+                results.append(StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms,
+                                               voided=False, is_voiding=voiding, body=body))
+            conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
+                             "groups, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)", rows)
+            conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp) VALUES (?, ?, ?)",
+                             key_rows)
+            pks = [row[0] for row in rows]
+            self._apply_voiding(conn, sid, records, ids, pks, results)
+            self._apply_references(conn, sid, records, ids, pks)
+            self._merge_definitions(conn, sid, batch)
+            self._merge_agent_names(conn, sid, batch.agent_names)
+            conn.executemany("INSERT OR IGNORE INTO attachments (sid, sha2, content_type, data) "
+                             "VALUES (?, ?, ?, ?)",
+                             [(sid, sha2, content_type, bytes(data))
+                              for sha2, (content_type, data) in batch.attachments.items()])
+            if records:
+                conn.execute("UPDATE stores SET last_seq = ?, last_stored_ms = ? WHERE sid = ?",
+                             (last_seq + len(records), stored_ms, sid))
+        for pair, kid in created_kids.items():          # committed now: safe to remember
+            self._cache_kid(pair, kid)
+        return results
+
+    def _reject_duplicates(self, conn, sid, ids):
+        repeated = {i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids) else set()
+        existing = set()
+        for chunk in _chunks(ids):
+            existing.update(row[0] for row in conn.execute(
+                "SELECT id FROM statements WHERE sid = ? AND id IN (%s)" % _marks(len(chunk)),
+                [sid] + chunk))
+        if existing or repeated:
+            raise DuplicateStatements(existing | repeated)
+
+    def _apply_voiding(self, conn, sid, records, ids, pks, results):
+        """VOID-4, VOID-5: voided exactly when not voiding and some voiding statement targets it."""
+        voids = [(sid, r.void_target.lower(), pk) for r, pk in zip(records, pks) if r.void_target]
+        conn.executemany("INSERT OR IGNORE INTO statement_voids (sid, target, pk) VALUES (?, ?, ?)", voids)
+        targets = {target for _, target, _ in voids}
+        for chunk in _chunks(ids):        # earlier voiding statements aimed at the new ones
+            targets.update(row[0] for row in conn.execute(
+                "SELECT DISTINCT target FROM statement_voids WHERE sid = ? AND target IN (%s)"
+                % _marks(len(chunk)), [sid] + chunk))
+        if not targets:
+            return
+        for chunk in _chunks(targets):
+            conn.execute("UPDATE statements SET voided = 1 WHERE sid = ? AND voiding = 0 AND voided = 0 "
+                         "AND id IN (%s)" % _marks(len(chunk)), [sid] + chunk)
+        for result in results:
+            result.voided = not result.is_voiding and result.id in targets
+
+    def _apply_references(self, conn, sid, records, ids, pks):
+        """QRY-24: a referring statement holds the groups of its target, transitively, in both
+        arrival orders. Pull the target's groups into each new referrer, then push every new
+        statement's groups to the statements that refer to it, following changes up the chain."""
+        refs = [(sid, r.ref_target.lower(), pk) for r, pk in zip(records, pks) if r.ref_target]
+        conn.executemany("INSERT OR IGNORE INTO statement_refs (sid, target, pk) VALUES (?, ?, ?)", refs)
+        for _, target, pk in refs:
+            row = conn.execute("SELECT groups FROM statements WHERE sid = ? AND id = ?",
+                               (sid, target)).fetchone()
+            if row is not None:
+                self._add_groups(conn, pk, json.loads(row[0]))
+        referred = set()
+        for chunk in _chunks(ids):
+            referred.update(row[0] for row in conn.execute(
+                "SELECT DISTINCT target FROM statement_refs WHERE sid = ? AND target IN (%s)"
+                % _marks(len(chunk)), [sid] + chunk))
+        queue = [(pk, i) for pk, i in zip(pks, ids) if i in referred]
+        while queue:
+            pk, statement_id = queue.pop()
+            groups = json.loads(conn.execute("SELECT groups FROM statements WHERE pk = ?",
+                                             (pk,)).fetchone()[0])
+            for (referrer,) in conn.execute("SELECT pk FROM statement_refs WHERE sid = ? AND target = ?",
+                                            (sid, statement_id)).fetchall():
+                if self._add_groups(conn, referrer, groups):
+                    referrer_id = conn.execute("SELECT id FROM statements WHERE pk = ?",
+                                               (referrer,)).fetchone()[0]
+                    queue.append((referrer, referrer_id))
+
+    @staticmethod
+    def _add_groups(conn, pk, groups):
+        """Give statement pk the groups it lacks; True when it gained any."""
+        current = json.loads(conn.execute("SELECT groups FROM statements WHERE pk = ?", (pk,)).fetchone()[0])
+        have = {grp for grp, _ in current}
+        new = [[grp, kids] for grp, kids in groups if grp not in have]
+        if not new:
+            return False
+        conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp) VALUES (?, ?, ?)",
+                         [(kid, pk, grp) for grp, kids in new for kid in kids])
+        conn.execute("UPDATE statements SET groups = ? WHERE pk = ?", (_dumps(current + new), pk))
+        return True
+
+    @staticmethod
+    def _merge_definitions(conn, sid, batch):
+        merge = batch.merge_definition or (lambda current, incoming: incoming)
+        for activity_id, incoming in batch.activity_definitions.items():
+            row = conn.execute("SELECT definition FROM activities WHERE sid = ? AND activity_id = ?",
+                               (sid, activity_id)).fetchone()
+            current = json.loads(row[0]) if row else None
+            merged = merge(current, incoming)
+            if row is None or merged != current:
+                conn.execute("INSERT OR REPLACE INTO activities (sid, activity_id, definition) "
+                             "VALUES (?, ?, ?)", (sid, activity_id, _dumps(merged)))
+
+    @staticmethod
+    def _merge_agent_names(conn, sid, agent_names):
+        for agent_key, names in agent_names.items():
+            row = conn.execute("SELECT names FROM agents WHERE sid = ? AND agent_key = ?",
+                               (sid, agent_key)).fetchone()
+            current = json.loads(row[0]) if row else []
+            merged = list(dict.fromkeys(list(current) + list(names)))       # AGENTS-6
+            if row is None or merged != current:
+                conn.execute("INSERT OR REPLACE INTO agents (sid, agent_key, names) VALUES (?, ?, ?)",
+                             (sid, agent_key, _dumps(merged)))
+
+    # --- statements: reading -----------------------------------------------------------
+
+    def get_statements(self, store_id, ids):
+        sid = self._sid(store_id)
+        found = {}
+        if sid is None:
+            return found
+        for chunk in _chunks({i.lower() for i in ids}):
+            for pk, statement_id, stored_ms, voided, voiding, body in self._read(
+                    "SELECT pk, id, stored_ms, voided, voiding, body FROM statements "
+                    "WHERE sid = ? AND id IN (%s)" % _marks(len(chunk)), [sid] + chunk):
+                found[statement_id] = StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
+                                                      voided=bool(voided), is_voiding=bool(voiding),
+                                                      body=bytes(body))
+        return found
+
+    def last_seq(self, store_id):
+        sid = self._sid(store_id)
+        if sid is None:
+            return 0
+        return self._read("SELECT last_seq FROM stores WHERE sid = ?", (sid,)).fetchone()[0]
+
+    def _seq_at_or_before(self, sid, ms):
+        """The highest seq stored at or before ms (0 if none): stored is non-decreasing in seq."""
+        row = self._read("SELECT pk FROM statements WHERE sid = ? AND stored_ms <= ? "
+                         "ORDER BY stored_ms DESC, pk DESC LIMIT 1", (sid, ms)).fetchone()
+        return row[0] & SEQ_MAX if row else 0
+
+    def query_statements(self, store_id, query):
+        empty = StatementPage(statements=[], more=False)
+        sid = self._sid(store_id)
+        if sid is None:
+            return empty
+        low, high = 0, SEQ_MAX                # seq in (low, high]
+        if query.since_ms is not None:
+            low = max(low, self._seq_at_or_before(sid, query.since_ms))          # QRY-21
+        if query.until_ms is not None:
+            high = min(high, self._seq_at_or_before(sid, query.until_ms))
+        if query.max_seq is not None:
+            high = min(high, query.max_seq)                                      # QRY-45
+        if query.after_seq is not None:
+            if query.ascending:
+                low = max(low, query.after_seq)
+            else:
+                high = min(high, query.after_seq - 1)
+        if low >= high:
+            return empty
+        base = sid << SEQ_BITS
+        params_range = [base | low, base | high]       # pk > ? AND pk <= ?
+        order = "ASC" if query.ascending else "DESC"
+        auth_sql, auth_params = "", []
+        if query.authority_key is not None:                                      # SCOPE-2
+            auth = self._lookup_kid(_AUTHORITY, query.authority_key)
+            if auth is None:
+                return empty
+            auth_sql, auth_params = " AND s.auth = ?", [auth]
+        kids = []
+        for kind, value in dict.fromkeys(tuple(f) for f in query.filters):
+            kid = self._lookup_kid(kind, value)
+            if kid is None:
+                return empty
+            kids.append(kid)
+        if not kids:
+            cursor = self._read(
+                "SELECT s.pk, s.id, s.stored_ms, s.voiding, s.body FROM statements s "
+                "WHERE s.pk > ? AND s.pk <= ? AND s.voided = 0%s ORDER BY s.pk %s"
+                % (auth_sql, order), params_range + auth_params)
+        else:
+            if len(kids) > 1:
+                counts = {kid: self._estimate(kid, params_range) for kid in kids}
+                if not all(counts.values()):
+                    return empty
+                kids.sort(key=counts.get)             # drive from the most selective filter
+            probes = "".join(" AND EXISTS (SELECT 1 FROM statement_keys k%d WHERE k%d.kid = ? "
+                             "AND k%d.pk = k0.pk AND k%d.grp = k0.grp)" % ((n,) * 4)
+                             for n in range(1, len(kids)))
+            cursor = self._read(
+                "SELECT k0.pk, s.id, s.stored_ms, s.voiding, s.body "
+                "FROM statement_keys k0 CROSS JOIN statements s ON s.pk = k0.pk "
+                "WHERE k0.kid = ? AND k0.pk > ? AND k0.pk <= ? AND s.voided = 0%s%s "
+                "ORDER BY k0.pk %s" % (auth_sql, probes, order),
+                [kids[0]] + params_range + auth_params + kids[1:])
+        limit = query.limit if query.limit and query.limit > 0 else None
+        statements, previous = [], None
+        for pk, statement_id, stored_ms, voiding, body in cursor:
+            if pk == previous:               # matched in several groups (QRY-24)
+                continue
+            previous = pk
+            if limit is not None and len(statements) == limit:
+                cursor.close()
+                return StatementPage(statements=statements, more=True)
+            statements.append(StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
+                                              voided=False, is_voiding=bool(voiding), body=bytes(body)))
+        return StatementPage(statements=statements, more=False)
+
+    def _estimate(self, kid, params_range):
+        return self._read("SELECT count(*) FROM (SELECT 1 FROM statement_keys WHERE kid = ? AND pk > ? "
+                          "AND pk <= ? LIMIT %d)" % _ESTIMATE_CAP, [kid] + params_range).fetchone()[0]
+
+    # --- activities, agents, attachments -----------------------------------------------
+
+    def get_activity_definition(self, store_id, activity_id):
+        sid = self._sid(store_id)
+        if sid is None:
+            return None
+        row = self._read("SELECT definition FROM activities WHERE sid = ? AND activity_id = ?",
+                         (sid, activity_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get_agent_names(self, store_id, agent_key):
+        sid = self._sid(store_id)
+        if sid is None:
+            return []
+        row = self._read("SELECT names FROM agents WHERE sid = ? AND agent_key = ?",
+                         (sid, agent_key)).fetchone()
+        return json.loads(row[0]) if row else []
+
+    def get_attachments(self, store_id, hashes):
+        sid = self._sid(store_id)
+        found = {}
+        if sid is None:
+            return found
+        for chunk in _chunks(set(hashes)):
+            for sha2, content_type, data in self._read(
+                    "SELECT sha2, content_type, data FROM attachments WHERE sid = ? AND sha2 IN (%s)"
+                    % _marks(len(chunk)), [sid] + chunk):
+                found[sha2] = (content_type, bytes(data))
+        return found
+
+    # --- documents ---------------------------------------------------------------------
+
+    _DOC_WHERE = "sid = ? AND kind = ? AND activity_id = ? AND agent_key = ? AND registration = ? AND doc_id = ?"
+
+    @staticmethod
+    def _doc_params(sid, key):
+        return [sid, key.kind, key.activity_id or "", key.agent_key or "", key.registration or "", key.doc_id]
+
+    @staticmethod
+    def _scope_sql(sid, scope):
+        sql = "sid = ? AND kind = ? AND activity_id = ? AND agent_key = ?"
+        params = [sid, scope.kind, scope.activity_id or "", scope.agent_key or ""]
+        if scope.registration is not None:
+            sql += " AND registration = ?"
+            params.append(scope.registration)
+        elif not scope.all_registrations:
+            sql += " AND registration = ''"
+        return sql, params
+
+    def _current_document(self, conn, sid, key):
+        row = conn.execute("SELECT content, content_type, etag, updated_ms FROM documents WHERE "
+                           + self._DOC_WHERE, self._doc_params(sid, key)).fetchone()
+        return Document(content=bytes(row[0]), content_type=row[1], etag=row[2], updated_ms=row[3]) \
+            if row else None
+
+    def get_document(self, store_id, key):
+        sid = self._sid(store_id)
+        if sid is None:
+            return None
+        try:
+            return self._current_document(self._conn(), sid, key)
+        except sqlite3.Error as error:
+            if _unavailable(error):
+                raise StorageUnavailable("SQLite read failed: %s" % error) from error
+            raise
+
+    def list_documents(self, store_id, scope, since_ms=None):
+        """Ids are unique in the answer: across registrations (STATE-14) the newest time counts."""
+        sid = self._sid(store_id)
+        if sid is None:
+            return []
+        sql, params = self._scope_sql(sid, scope)
+        if since_ms is not None:
+            sql += " AND updated_ms > ?"
+            params.append(since_ms)
+        rows = self._read("SELECT doc_id, max(updated_ms) FROM documents WHERE %s GROUP BY doc_id "
+                          "ORDER BY doc_id" % sql, params).fetchall()
+        return [(doc_id, updated_ms) for doc_id, updated_ms in rows]
+
+    def write_document(self, store_id, key, decide):
+        with self._write() as conn:                                          # CONC-18
+            sid = self._sid_for_write(conn, store_id)
+            new = decide(self._current_document(conn, sid, key))
+            if new is None:
+                return None
+            conn.execute("INSERT OR REPLACE INTO documents (sid, kind, activity_id, agent_key, registration, "
+                         "doc_id, content, content_type, etag, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         self._doc_params(sid, key) + [bytes(new.content), new.content_type, new.etag,
+                                                       new.updated_ms])
+            return new
+
+    def delete_document(self, store_id, key, check):
+        with self._write() as conn:
+            sid = self._sid_for_write(conn, store_id)
+            current = self._current_document(conn, sid, key)
+            check(current)
+            if current is None:
+                return False
+            conn.execute("DELETE FROM documents WHERE " + self._DOC_WHERE, self._doc_params(sid, key))
+            return True
+
+    def delete_documents(self, store_id, scope):
+        sid = self._sid(store_id)
+        if sid is None:
+            return 0
+        sql, params = self._scope_sql(sid, scope)
+        with self._write() as conn:
+            return conn.execute("DELETE FROM documents WHERE " + sql, params).rowcount
