@@ -18,8 +18,9 @@ ENV = ("GUNICORN_BIND", "LRS_HOST", "LRS_PORT", "LRS_WORKERS", "WEB_CONCURRENCY"
 @pytest.fixture
 def load(monkeypatch):
     """load(**env) -> the config module's namespace, on a machine with 3 cores."""
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
+    for name in ENV:                                   # set first: undone to the original at the end,
+        monkeypatch.setenv(name, "")                   # even for what the hooks set in os.environ
+        monkeypatch.delenv(name)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
 
