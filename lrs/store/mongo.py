@@ -312,7 +312,7 @@ class MongoStorage(StorageBackend):
                     continue
                 if journal["state"] == "committed":
                     self._complete(journal["store"], token)
-                elif journal["created_ms"] < now_ms() - self.pending_timeout_ms:
+                elif journal["created_ms"] <= now_ms() - self.pending_timeout_ms:
                     self._roll_back(token)
                 else:
                     raise StorageUnavailable("statements %s are being written by another request; retry"
@@ -330,7 +330,7 @@ class MongoStorage(StorageBackend):
         """Complete committed and roll back pending batches of writers that died (see module doc)."""
         self._next_recovery = time.monotonic() + self.pending_timeout_ms / 2000.0
         cutoff = now_ms() - self.pending_timeout_ms
-        for journal in list(self.db.batches.find({"created_ms": {"$lt": cutoff}})):
+        for journal in list(self.db.batches.find({"created_ms": {"$lte": cutoff}})):
             if journal["state"] == "committed":
                 self._complete(journal["store"], journal["_id"])
             else:

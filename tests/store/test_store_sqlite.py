@@ -1,0 +1,129 @@
+"""What only the SQLite backend promises: the file, WAL, schema versions, processes, kill -9."""
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from lrs.errors import StorageUnavailable
+from lrs.store import InsertBatch, StatementQuery, StatementRecord
+from lrs.store import sqlite as sqlite_backend
+from lrs.store.sqlite import SQLiteStorage
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _pragma(path, name):
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA %s" % name).fetchone()[0]
+
+
+def _record(number):
+    statement_id = "00000000-0000-4000-8000-%012d" % number
+    return StatementRecord(id=statement_id, statement={"id": statement_id}, index_keys=[("verb", "v")])
+
+
+def test_opening_creates_the_parent_folder_and_the_file(tmp_path):
+    path = tmp_path / "new" / "folder" / "lrs.sqlite3"
+    SQLiteStorage(str(path)).close()
+    assert path.is_file()
+
+
+def test_the_database_is_in_wal_mode(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    SQLiteStorage(path).close()
+    assert _pragma(path, "journal_mode") == "wal"
+
+
+@pytest.mark.parametrize("option, expected", [("FULL", 2), ("NORMAL", 1), ("normal", 1)])
+def test_synchronous_follows_the_option(tmp_path, option, expected):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"), synchronous=option)
+    assert storage._conn().execute("PRAGMA synchronous").fetchone()[0] == expected
+
+
+def test_an_unknown_synchronous_value_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        SQLiteStorage(str(tmp_path / "lrs.sqlite3"), synchronous="OFF")
+
+
+def test_a_new_file_gets_the_newest_schema_version(tmp_path):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    assert storage.schema_version() == len(sqlite_backend.MIGRATIONS)
+
+
+def test_reopening_applies_migrations_added_since(tmp_path, monkeypatch):
+    path = str(tmp_path / "lrs.sqlite3")
+    SQLiteStorage(path).close()
+    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", sqlite_backend.MIGRATIONS + [
+        ["ALTER TABLE statements ADD COLUMN extra TEXT"]])
+    storage = SQLiteStorage(path)
+    assert storage.schema_version() == len(sqlite_backend.MIGRATIONS)
+    assert "extra" in [row[1] for row in storage._conn().execute("PRAGMA table_info(statements)")]
+
+
+def test_a_file_from_a_newer_version_is_refused(tmp_path, monkeypatch):
+    path = str(tmp_path / "lrs.sqlite3")
+    SQLiteStorage(path).close()
+    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", sqlite_backend.MIGRATIONS[:-1])
+    with pytest.raises(StorageUnavailable):
+        SQLiteStorage(path)
+
+
+def test_a_path_that_cannot_be_opened_is_storage_unavailable(tmp_path):
+    (tmp_path / "a-directory").mkdir()
+    with pytest.raises(StorageUnavailable):
+        SQLiteStorage(str(tmp_path / "a-directory"))
+
+
+def _write_from_process(path, first, count):
+    storage = SQLiteStorage(path)
+    for number in range(first, first + count):
+        storage.insert_statements("store", InsertBatch(statements=[_record(number)]))
+    storage.close()
+
+
+def test_several_processes_write_one_file_without_loss(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    SQLiteStorage(path).close()
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_write_from_process, args=(path, n * 100, 30)) for n in range(3)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    storage = SQLiteStorage(path)
+    page = storage.query_statements("store", StatementQuery(limit=0, ascending=True))
+    assert [p.exitcode for p in processes] == [0, 0, 0]
+    assert [s.seq for s in page.statements] == list(range(1, 91))
+
+
+def test_an_acknowledged_batch_survives_kill_9(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    script = textwrap.dedent("""
+        import os, signal, sys
+        sys.path.insert(0, %r)
+        from lrs.store import InsertBatch, StatementRecord
+        from lrs.store.sqlite import SQLiteStorage
+        storage = SQLiteStorage(%r)
+        ids = ["00000000-0000-4000-8000-%%012d" %% n for n in range(50)]
+        storage.insert_statements("store", InsertBatch(statements=[
+            StatementRecord(id=i, statement={"id": i}) for i in ids]))
+        print("acknowledged", flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """) % (ROOT, path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    process = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    assert process.returncode == -signal.SIGKILL and "acknowledged" in process.stdout
+    assert SQLiteStorage(path).last_seq("store") == 50
+
+
+def test_a_batch_that_fails_midway_leaves_nothing_behind(tmp_path):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    broken = StatementRecord(id="00000000-0000-4000-8000-000000000002", statement={"bad": object()})
+    with pytest.raises(TypeError):
+        storage.insert_statements("store", InsertBatch(statements=[_record(1), broken]))
+    assert storage.last_seq("store") == 0 and storage.get_statements("store", [_record(1).id]) == {}
