@@ -6,12 +6,16 @@ Layout (designed for millions of statements per file):
 * `statements` is a rowid table whose rowid `pk` is `sid << 40 | seq`: one store's statements
   are one contiguous rowid range, ordered by seq, so paging is a rowid range scan and the
   statement index rows below need no separate store column.
-* `keys` interns every (kind, value) index key (and every authority key) as an integer `kid`.
-* `statement_keys (kid, pk, grp)` is a WITHOUT ROWID table: one row per key per group of a
-  statement. `grp` is the pk of the statement whose own keys the group holds: a statement's own
-  group is its own pk, groups inherited through a StatementRef keep the pk of their origin
-  (QRY-24). A query walks the (kid, pk) range of its most selective filter backwards (or
-  forwards) and probes the other filters by exact primary key (kid, pk, grp), so all filters
+* `keys` interns every index value (and every authority key) as an integer `kid`, per
+  namespace: `agent` and `related_agent` share the namespace `agent`, `activity` and
+  `related_activity` the namespace `activity` (a related_* kind is the plain kind plus more).
+* `statement_keys (kid, pk, grp, mask)` is a WITHOUT ROWID table: one row per value per group of
+  a statement; `mask` says under which kinds the value was given (1 = plain, 2 = related_*), so
+  an actor that is both `agent` and `related_agent` costs one row, not two (fewer index pages
+  touched per insert). `grp` is the pk of the statement whose own keys the group holds: a
+  statement's own group is its own pk, groups inherited through a StatementRef keep the pk of
+  their origin (QRY-24). A query walks the (kid, pk) range of its most selective filter backwards
+  (or forwards) and probes the other filters by exact primary key (kid, pk, grp), so all filters
   match within one group (QRY-13) and `limit` stops the walk early.
 * `statement_refs` / `statement_voids` remember every StatementRef / voiding target by id so
   that a statement arriving after the one that references or voids it is found (QRY-24, VOID-4).
@@ -46,7 +50,9 @@ SEQ_MAX = (1 << SEQ_BITS) - 1
 _ESTIMATE_CAP = 2000          # index entries counted per filter to pick the driving one
 _KEY_CACHE_MAX = 200_000
 _IN_CHUNK = 500               # ids per IN (...) list
-_AUTHORITY = "authority"      # kind under which authority keys are interned
+_AUTHORITY = "authority"      # namespace under which authority keys are interned
+_WAL_AUTOCHECKPOINT = 10000   # pages (~40 MiB): fewer, larger checkpoints; a batch rewrites
+                              # many of the same index pages, copied to the file once each
 
 # Each migration is a list of statements; version N is reached by applying MIGRATIONS[N-1].
 # Never edit a released migration: append a new one (ALTER TABLE ... ADD COLUMN, new indexes).
@@ -82,7 +88,7 @@ MIGRATIONS = [
             voided INTEGER NOT NULL,
             voiding INTEGER NOT NULL,
             auth INTEGER NOT NULL,            -- kid of the authority key
-            groups TEXT NOT NULL,             -- JSON [[grp, [kid, ...]], ...]
+            groups TEXT NOT NULL,             -- JSON [[grp, [[kid, mask], ...]], ...]
             body BLOB NOT NULL)""",
         "CREATE UNIQUE INDEX statements_id ON statements (sid, id)",
         "CREATE INDEX statements_stored ON statements (sid, stored_ms)",
@@ -91,6 +97,7 @@ MIGRATIONS = [
             kid INTEGER NOT NULL,
             pk INTEGER NOT NULL,
             grp INTEGER NOT NULL,
+            mask INTEGER NOT NULL,            -- 1: kind, 2: related_kind
             PRIMARY KEY (kid, pk, grp)) WITHOUT ROWID""",
         """CREATE TABLE statement_refs (
             sid INTEGER NOT NULL,
@@ -147,6 +154,13 @@ def _chunks(values, size=_IN_CHUNK):
         yield values[start:start + size]
 
 
+def _namespace(kind):
+    """(namespace, bit) of a key kind: related_X shares X's values with bit 2."""
+    if kind.startswith("related_"):
+        return kind[len("related_"):], 2
+    return kind, 1
+
+
 def _marks(count):
     return ",".join("?" * count)
 
@@ -190,6 +204,7 @@ class SQLiteStorage(StorageBackend):
             conn.execute("PRAGMA synchronous=%s" % self.synchronous)
             conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
             conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("PRAGMA wal_autocheckpoint=%d" % _WAL_AUTOCHECKPOINT)
             if not self._schema_ready:
                 self._migrate(conn)
         except sqlite3.Error as error:
@@ -384,6 +399,8 @@ class SQLiteStorage(StorageBackend):
     def insert_statements(self, store_id, batch):
         records = batch.statements
         ids = [r.id.lower() for r in records]
+        # serialise outside the write lock; `stored` (and `timestamp`) are spliced in below
+        prepared = [self._prepare(record) for record in records]
         created_kids = {}
         with self._write() as conn:
             sid = self._sid_for_write(conn, store_id)
@@ -396,26 +413,28 @@ class SQLiteStorage(StorageBackend):
             stored_text = format_ms(stored_ms)
             base = sid << SEQ_BITS
             rows, key_rows, results = [], [], []
-            for number, (record, statement_id) in enumerate(zip(records, ids), start=1):
+            for number, (record, statement_id, (head, values)) in enumerate(zip(records, ids, prepared), start=1):
                 seq = last_seq + number
                 pk = base | seq
                 statement = record.statement
                 statement["stored"] = stored_text
+                tail = ',"stored":"%s"' % stored_text
                 if record.timestamp_from_stored:
                     statement["timestamp"] = stored_text          # TIME-9
-                body = _dumps(statement).encode("utf-8")
-                kids = list(dict.fromkeys(self._kid(conn, kind, value, created_kids)
-                                          for kind, value in record.index_keys))
-                key_rows.extend((kid, pk, pk) for kid in kids)
+                    tail += ',"timestamp":"%s"' % stored_text
+                body = (head[:-1] + tail + "}" if head != "{}" else "{" + tail[1:] + "}").encode("utf-8")
+                keys = [[self._kid(conn, namespace, value, created_kids), mask]
+                        for (namespace, value), mask in values.items()]
+                key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
                 auth = self._kid(conn, _AUTHORITY, record.authority_key or "", created_kids)
                 voiding = record.void_target is not None
                 rows.append((pk, sid, statement_id, stored_ms, int(voiding), auth,
-                             _dumps([[pk, kids]]), body))
+                             _dumps([[pk, keys]]), body))
                 results.append(StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms,
                                                voided=False, is_voiding=voiding, body=body))
             conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
                              "groups, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)", rows)
-            conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp) VALUES (?, ?, ?)",
+            conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
                              key_rows)
             pks = [row[0] for row in rows]
             self._apply_voiding(conn, sid, records, ids, pks, results)
@@ -432,6 +451,19 @@ class SQLiteStorage(StorageBackend):
         for pair, kid in created_kids.items():          # committed now: safe to remember
             self._cache_kid(pair, kid)
         return results
+
+    @staticmethod
+    def _prepare(record):
+        """(JSON of the statement without stored/timestamp-from-stored, {(namespace, value): mask})."""
+        statement = dict(record.statement)
+        statement.pop("stored", None)
+        if record.timestamp_from_stored:
+            statement.pop("timestamp", None)
+        values = {}
+        for kind, value in record.index_keys:
+            namespace, bit = _namespace(kind)
+            values[(namespace, value)] = values.get((namespace, value), 0) | bit
+        return _dumps(statement), values
 
     def _reject_duplicates(self, conn, sid, ids):
         repeated = {i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids) else set()
@@ -493,11 +525,11 @@ class SQLiteStorage(StorageBackend):
         """Give statement pk the groups it lacks; True when it gained any."""
         current = json.loads(conn.execute("SELECT groups FROM statements WHERE pk = ?", (pk,)).fetchone()[0])
         have = {grp for grp, _ in current}
-        new = [[grp, kids] for grp, kids in groups if grp not in have]
+        new = [[grp, keys] for grp, keys in groups if grp not in have]
         if not new:
             return False
-        conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp) VALUES (?, ?, ?)",
-                         [(kid, pk, grp) for grp, kids in new for kid in kids])
+        conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
+                         [(kid, pk, grp, mask) for grp, keys in new for kid, mask in keys])
         conn.execute("UPDATE statements SET groups = ? WHERE pk = ?", (_dumps(current + new), pk))
         return True
 
@@ -580,12 +612,14 @@ class SQLiteStorage(StorageBackend):
             if auth is None:
                 return empty
             auth_sql, auth_params = " AND s.auth = ?", [auth]
-        kids = []
-        for kind, value in dict.fromkeys(tuple(f) for f in query.filters):
-            kid = self._lookup_kid(kind, value)
+        wanted = {}                             # kid -> bits that must all be set in one row
+        for kind, value in query.filters:
+            namespace, bit = _namespace(kind)
+            kid = self._lookup_kid(namespace, value)
             if kid is None:
                 return empty
-            kids.append(kid)
+            wanted[kid] = wanted.get(kid, 0) | bit
+        kids = list(wanted)
         if not kids:
             cursor = self._read(
                 "SELECT s.pk, s.id, s.stored_ms, s.voiding, s.body FROM statements s "
@@ -598,14 +632,15 @@ class SQLiteStorage(StorageBackend):
                     return empty
                 kids.sort(key=counts.get)             # drive from the most selective filter
             probes = "".join(" AND EXISTS (SELECT 1 FROM statement_keys k%d WHERE k%d.kid = ? "
-                             "AND k%d.pk = k0.pk AND k%d.grp = k0.grp)" % ((n,) * 4)
+                             "AND k%d.pk = k0.pk AND k%d.grp = k0.grp AND k%d.mask & ? = ?)" % ((n,) * 5)
                              for n in range(1, len(kids)))
+            probe_params = [p for kid in kids[1:] for p in (kid, wanted[kid], wanted[kid])]
             cursor = self._read(
                 "SELECT k0.pk, s.id, s.stored_ms, s.voiding, s.body "
                 "FROM statement_keys k0 CROSS JOIN statements s ON s.pk = k0.pk "
-                "WHERE k0.kid = ? AND k0.pk > ? AND k0.pk <= ? AND s.voided = 0%s%s "
+                "WHERE k0.kid = ? AND k0.pk > ? AND k0.pk <= ? AND k0.mask & ? = ? AND s.voided = 0%s%s "
                 "ORDER BY k0.pk %s" % (auth_sql, probes, order),
-                [kids[0]] + params_range + auth_params + kids[1:])
+                [kids[0]] + params_range + [wanted[kids[0]], wanted[kids[0]]] + auth_params + probe_params)
         limit = query.limit if query.limit and query.limit > 0 else None
         statements, previous = [], None
         for pk, statement_id, stored_ms, voiding, body in cursor:

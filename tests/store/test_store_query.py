@@ -225,3 +225,19 @@ def test_an_unknown_authority_key_matches_nothing(storage, store, put, record):
     put(record(authority="me"))
     assert storage.query_statements(store, StatementQuery(authority_key="nobody")).statements == []
 
+
+
+def test_a_value_given_as_agent_and_related_agent_matches_either_filter_QRY_15(storage, store, put, record, ids_of):
+    both = put(record(keys=[ALICE, ("related_agent", ALICE[1])]))[0]
+    assert ids_of(storage.query_statements(store, StatementQuery(filters=[ALICE]))) == [both.id]
+    assert ids_of(storage.query_statements(store, StatementQuery(
+        filters=[("related_agent", ALICE[1])]))) == [both.id]
+
+
+def test_a_related_only_value_matches_the_related_filter_QRY_18(storage, store, put, record, ids_of):
+    related = put(record(keys=[("related_activity", UNIT[1])]))[0]
+    put(record(keys=[UNIT]))
+    page = storage.query_statements(store, StatementQuery(filters=[("related_activity", UNIT[1]), UNIT]))
+    assert ids_of(page) == []
+    assert ids_of(storage.query_statements(store, StatementQuery(
+        filters=[("related_activity", UNIT[1])]))) == [related.id]
