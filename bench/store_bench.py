@@ -70,8 +70,8 @@ def main():
     options = {"synchronous": args.synchronous} if url.startswith("sqlite") else {}
     storage = open_storage(url, **options)
     store = storage.get_store("bench") or storage.create_store("bench")
-    rng = random.Random(1)
     have = storage.last_seq(store.id)
+    rng = random.Random(have)             # new ids when continuing an existing file
     if have < args.statements:
         print("loading %d statements in batches of %d ..." % (args.statements - have, args.batch), flush=True)
         started, batch_times, number = time.perf_counter(), [], have

@@ -48,11 +48,14 @@ from .base import (
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
 _ESTIMATE_CAP = 2000          # index entries counted per filter to pick the driving one
-_KEY_CACHE_MAX = 200_000
+_KEY_CACHE_MAX = 100_000       # per generation of the key cache
 _IN_CHUNK = 500               # ids per IN (...) list
 _AUTHORITY = "authority"      # namespace under which authority keys are interned
-_WAL_AUTOCHECKPOINT = 10000   # pages (~40 MiB): fewer, larger checkpoints; a batch rewrites
-                              # many of the same index pages, copied to the file once each
+# Checkpoints (copying the WAL into the database file) run in a background thread of each
+# process every CHECKPOINT_INTERVAL_S, off the request path; writers checkpoint themselves only
+# when the WAL passes _WAL_AUTOCHECKPOINT pages (~200 MiB), a safety net if that thread lags.
+CHECKPOINT_INTERVAL_S = 1.0
+_WAL_AUTOCHECKPOINT = 50000
 
 # Each migration is a list of statements; version N is reached by applying MIGRATIONS[N-1].
 # Never edit a released migration: append a new one (ALTER TABLE ... ADD COLUMN, new indexes).
@@ -182,8 +185,11 @@ class SQLiteStorage(StorageBackend):
         self._lock = threading.Lock()
         self._connections = []            # every connection this object opened (for close)
         self._schema_ready = False
+        self._closed = threading.Event()
+        self._checkpointer_pid = None
         self._sids = {}                   # public store id -> sid (stores are never deleted)
-        self._kids = {}                   # (kind, value) -> kid, committed ones only
+        self._kids = {}                   # (namespace, value) -> kid, committed ones only
+        self._old_kids = {}               # the previous generation (a cheap approximate LRU)
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, exist_ok=True)
@@ -210,6 +216,8 @@ class SQLiteStorage(StorageBackend):
         except sqlite3.Error as error:
             raise StorageUnavailable("cannot open the SQLite database %s: %s" % (self.path, error)) from error
         local.conn, local.pid = conn, os.getpid()
+        if self._checkpointer_pid != local.pid:
+            self._start_checkpointer()
         with self._lock:
             self._connections.append(conn)
         return conn
@@ -265,8 +273,33 @@ class SQLiteStorage(StorageBackend):
                 raise StorageUnavailable("SQLite read failed: %s" % error) from error
             raise
 
-    def close(self):
+    def _start_checkpointer(self):
         with self._lock:
+            if self._checkpointer_pid == os.getpid():
+                return
+            self._checkpointer_pid = os.getpid()
+        threading.Thread(target=self._checkpoint_loop, args=(self._closed,),
+                         name="sqlite-checkpoint %s" % self.path, daemon=True).start()
+
+    def _checkpoint_loop(self, closed):
+        conn = None
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000.0, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=%d" % self.busy_timeout_ms)
+            conn.execute("PRAGMA synchronous=%s" % self.synchronous)
+            while not closed.wait(CHECKPOINT_INTERVAL_S):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")      # never blocks readers or writers
+        except sqlite3.Error:
+            pass            # writers still checkpoint at _WAL_AUTOCHECKPOINT pages
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def close(self):
+        self._closed.set()
+        with self._lock:
+            self._closed, self._checkpointer_pid = threading.Event(), None
             connections, self._connections = self._connections, []
         for conn in connections:
             try:
@@ -369,7 +402,7 @@ class SQLiteStorage(StorageBackend):
     def _kid(self, conn, kind, value, created):
         """The interned id of a key, creating it inside the current write transaction."""
         pair = (kind, value)
-        kid = self._kids.get(pair) or created.get(pair)
+        kid = self._kids.get(pair) or created.get(pair) or self._promote(pair)
         if kid is None:
             row = conn.execute("SELECT kid FROM keys WHERE kind = ? AND value = ?", pair).fetchone()
             if row is not None:
@@ -382,12 +415,18 @@ class SQLiteStorage(StorageBackend):
 
     def _cache_kid(self, pair, kid):
         if len(self._kids) >= _KEY_CACHE_MAX:
-            self._kids.clear()
+            self._old_kids, self._kids = self._kids, {}
         self._kids[pair] = kid
+
+    def _promote(self, pair):
+        kid = self._old_kids.get(pair)
+        if kid is not None:
+            self._cache_kid(pair, kid)
+        return kid
 
     def _lookup_kid(self, kind, value):
         pair = (kind, value)
-        kid = self._kids.get(pair)
+        kid = self._kids.get(pair) or self._promote(pair)
         if kid is None:
             row = self._read("SELECT kid FROM keys WHERE kind = ? AND value = ?", pair).fetchone()
             if row is None:

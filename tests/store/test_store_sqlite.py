@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
 
@@ -127,3 +128,13 @@ def test_a_batch_that_fails_midway_leaves_nothing_behind(tmp_path):
     with pytest.raises(TypeError):
         storage.insert_statements("store", InsertBatch(statements=[_record(1), broken]))
     assert storage.last_seq("store") == 0 and storage.get_statements("store", [_record(1).id]) == {}
+
+
+def test_close_stops_the_background_checkpointer(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    storage = SQLiteStorage(path)
+    running = [t for t in threading.enumerate() if t.name == "sqlite-checkpoint " + path]
+    storage.close()
+    for thread in running:
+        thread.join(5)
+    assert running and not any(t.is_alive() for t in running)
