@@ -6,6 +6,7 @@ from flask import Flask
 from .auth import Authenticator, ensure_admin
 from .config import Settings
 from .store import open_storage
+from .xapi.signatures import check_signature
 from .xapi.statements import StatementService
 
 
@@ -38,7 +39,7 @@ def create_app(settings=None, storage=None, announce=print):
     app.extensions["lrs"] = Services(
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds),
-        statements=StatementService(storage, settings))
+        statements=StatementService(storage, settings, signature_checker=check_signature))
     app.extensions["lrs.storage"] = storage
     app.url_map.strict_slashes = False
     app.register_blueprint(xapi)
