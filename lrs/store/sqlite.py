@@ -211,6 +211,7 @@ class SQLiteStorage(StorageBackend):
             conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA wal_autocheckpoint=%d" % _WAL_AUTOCHECKPOINT)
+            conn.execute("PRAGMA journal_size_limit=%d" % (64 << 20))   # shrink the WAL file after use
             if not self._schema_ready:
                 self._migrate(conn)
         except sqlite3.Error as error:
