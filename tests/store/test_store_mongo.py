@@ -102,3 +102,55 @@ def test_a_batch_colliding_with_a_live_writers_pending_ids_is_asked_to_retry(url
 def test_an_unreachable_server_is_storage_unavailable():
     with pytest.raises(StorageUnavailable):
         MongoStorage("mongodb://127.0.0.1:9/lrs", server_selection_timeout_ms=200)
+
+
+class _ClientSpy:
+    """Stands in for pymongo.MongoClient on a mongodb:// URL, recording the options it gets."""
+
+    def __init__(self, monkeypatch, replica_set=True):
+        import mongomock
+        self.options = {}
+        spy = self
+
+        class Client(mongomock.MongoClient):
+            def __init__(self, url, **options):
+                spy.options = options
+                super().__init__(url, **options)
+        monkeypatch.setattr("lrs.store.mongo.pymongo.MongoClient", Client)
+        monkeypatch.setattr(MongoStorage, "_supports_majority_reads", lambda self: replica_set)
+
+
+def test_writes_default_to_majority_and_journaled(monkeypatch):
+    spy = _ClientSpy(monkeypatch)
+    MongoStorage("mongodb://db.example/lrs-%s" % uuid.uuid4().hex[:8])
+    assert (spy.options["w"], spy.options["journal"]) == ("majority", True)
+
+
+def test_the_url_overrides_the_write_concern(monkeypatch):
+    spy = _ClientSpy(monkeypatch)
+    MongoStorage("mongodb://db.example/lrs-%s?w=1&journal=false" % uuid.uuid4().hex[:8])
+    assert "w" not in spy.options and "journal" not in spy.options
+
+
+def test_server_selection_timeout_defaults_to_five_seconds(monkeypatch):
+    spy = _ClientSpy(monkeypatch)
+    MongoStorage("mongodb://db.example/lrs-%s" % uuid.uuid4().hex[:8])
+    assert spy.options["serverSelectionTimeoutMS"] == 5000
+
+
+def test_reads_use_majority_read_concern_on_a_replica_set(monkeypatch):
+    _ClientSpy(monkeypatch, replica_set=True)
+    storage = MongoStorage("mongodb://db.example/lrs-%s" % uuid.uuid4().hex[:8])
+    assert storage.db.read_concern.level == "majority"
+
+
+def test_reads_keep_the_default_read_concern_on_a_standalone_server(monkeypatch):
+    _ClientSpy(monkeypatch, replica_set=False)
+    storage = MongoStorage("mongodb://db.example/lrs-%s" % uuid.uuid4().hex[:8])
+    assert storage.db.read_concern.level is None
+
+
+def test_the_database_name_comes_from_the_url(monkeypatch):
+    _ClientSpy(monkeypatch)
+    name = "lrs-%s" % uuid.uuid4().hex[:8]
+    assert MongoStorage("mongodb://db.example/%s" % name).db.name == name
