@@ -122,24 +122,24 @@ class StatementService:
         """ATT-10, MP-14, CT-3: data for every attachment without fileUrl; no excess parts (MP-8);
         signatures (SIG).
 
-        Parts are matched to Attachment objects by hash only, ignoring hex case (MP-9). A part sent
-        without Content-Type takes the contentType of its Attachment object (MP-12, MPR-3).
+        Parts are matched to Attachment objects by hash only, ignoring hex case (MP-9). The data is
+        kept with the contentType of the first Attachment object that declares it, whatever the
+        part's own Content-Type, since responses must carry the Attachment's contentType (MPR-3).
         """
         declared = set()
         for position, statement in enumerate(statements):
             for attachment in statement.get("attachments", ()):
                 sha2 = attachment["sha2"].lower()
-                declared.add(sha2)
                 if sha2 in attachment_data:
-                    part_type, data = attachment_data[sha2]
-                    if part_type is None:
-                        attachment_data[sha2] = (attachment["contentType"], data)
+                    if sha2 not in declared:
+                        attachment_data[sha2] = (attachment["contentType"], attachment_data[sha2][1])
                     if sha2 != attachment["sha2"]:
                         attachment_data[attachment["sha2"]] = attachment_data[sha2]
                 elif "fileUrl" not in attachment:
                     raise BadRequest("statements[%d]: attachment %s has no fileUrl and its data was "
                                      "not sent as a multipart/mixed part (ATT-10, MP-14)"
                                      % (position, attachment["sha2"]))
+                declared.add(sha2)
         excess = sorted(sha2 for sha2 in attachment_data if sha2.lower() not in declared)
         if excess:
             raise BadRequest("multipart part(s) with X-Experience-API-Hash %s match no attachment sha2 in "
