@@ -249,3 +249,16 @@ def test_built_response_part_headers_MPR_3():
 def test_built_response_names_each_hash_once_outside_the_json_MPR_4():
     raw, _ = build_multipart(JSON, {SHA: ("text/plain", DATA)})
     assert raw.count(SHA.encode()) == 1
+
+
+def test_part_without_blank_line_does_not_borrow_one_from_the_next_part_MP_2():
+    raw = (b"--abc\r\nContent-Type: application/json\r\n" + JSON
+           + b"\r\n--abc\r\nX-Experience-API-Hash: " + SHA.encode() + b"\r\n\r\n" + DATA + b"\r\n--abc--")
+    with pytest.raises(BadRequest, match="MP-2"):
+        parse(raw)
+
+
+def test_longer_boundary_at_the_start_is_not_taken_for_the_delimiter_MP_2():
+    raw = b"--abcd\r\n" + body(b"abc", json_part(), preamble=b"\r\n")
+    assert parse(raw)[0] == JSON
+
