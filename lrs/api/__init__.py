@@ -145,4 +145,4 @@ def register_error_handlers(app):
         return response
 
 
-from . import about, statements  # noqa: E402,F401  (registers the routes on the blueprint)
+from . import about, statements, documents, resources  # noqa: E402,F401  (registers the routes on the blueprint)
