@@ -30,7 +30,7 @@ PROFILE_KINDS = (ACTIVITY_PROFILE, AGENT_PROFILE)
 DEFAULT_CONTENT_TYPE = "application/octet-stream"          # DOC-2
 JSON_TYPE = "application/json"
 
-_ENTITY_TAG = re.compile(r'\s*(W/"[^"]*"|"[^"]*"|\*|[^,\s]+)\s*(?:,|$)')
+_ENTITY_TAG = re.compile(r'\s*(W/"[^"]*"|"[^"]*"|\*|[^,\s"]+)\s*(?:,|$)')
 
 
 def etag_of(content):
