@@ -23,7 +23,7 @@ class VersionRules:
     profile_put_new_requires_precondition: bool   # CONC-11 (1.0.3) / CONC-12 (2.0)
     state_put_existing_conflicts: bool   # CONC-13 (1.0.3) / CONC-14 (2.0, a setting)
     ids_format_verb_id_only: bool        # QRY-32
-    signature_comparison: str            # CMP-11 / CMP-12
+    conflicts_ignore_attachments: bool   # CMP-12: 2.0 equivalence ignores attachments
 
 
 RULES = {
@@ -34,7 +34,7 @@ RULES = {
         profile_put_new_requires_precondition=True,
         state_put_existing_conflicts=False,
         ids_format_verb_id_only=True,
-        signature_comparison="1.0.3",
+        conflicts_ignore_attachments=False,
     ),
     "2.0.0": VersionRules(
         version="2.0.0",
@@ -43,7 +43,7 @@ RULES = {
         profile_put_new_requires_precondition=False,
         state_put_existing_conflicts=True,
         ids_format_verb_id_only=True,
-        signature_comparison="2.0.0",
+        conflicts_ignore_attachments=True,
     ),
 }
 

@@ -57,29 +57,33 @@ class StatementService:
         validated = self._validate(statements, version, statement_id)
         self._check_attachments(validated, attachment_data, version)
         authority = authority_for(principal, self.settings.public_url)
-        records, ids = [], []
-        for statement in validated:
-            ids.append(statement["id"])
+        ids = [statement["id"] for statement in validated]
         self._reject_duplicate_ids(ids)
-        for statement in validated:
-            records.append(self._record(statement, authority, version))
-        batch = InsertBatch(statements=records)
-        self._collect_definitions(batch, validated, principal)
-        used_hashes = {a["sha2"] for s in validated for a in s.get("attachments", ())}
-        batch.attachments = {h: d for h, d in attachment_data.items() if h in used_hashes}
+        records = [self._record(statement, authority, version) for statement in validated]
         for attempt in (1, 2):
-            new_records = self._without_existing(principal.store_id, records, validated, version)
-            batch.statements = new_records
-            if not new_records:
+            new = self._without_existing(principal.store_id, records, validated, version)
+            if not new:
                 return ids
+            batch = self._batch(new, attachment_data, principal)
             try:
                 self.storage.insert_statements(principal.store_id, batch)
                 break
-            except DuplicateStatements:
+            except DuplicateStatements:        # another request stored one of them meanwhile
                 if attempt == 2:
                     raise
         observability.count_statements_stored(len(batch.statements))
         return ids
+
+    def _batch(self, new, attachment_data, principal):
+        """What one request writes: only the statements not stored yet, and only what they
+        bring (definitions, names, attachment data), so a statement sent again changes nothing
+        (CMP-2)."""
+        statements = [statement for _, statement in new]
+        batch = InsertBatch(statements=[record for record, _ in new])
+        self._collect_definitions(batch, statements, principal)
+        used_hashes = {a["sha2"] for s in statements for a in s.get("attachments", ())}
+        batch.attachments = {h: d for h, d in attachment_data.items() if h in used_hashes}
+        return batch
 
     def _validate(self, statements, version, statement_id):
         if statement_id is not None:
@@ -190,20 +194,18 @@ class StatementService:
         batch.agent_names = names
 
     def _without_existing(self, store_id, records, statements, version):
-        """Drop statements already stored unchanged; 409 if any differs (SPUT-6, SPOST-4, CMP-2)."""
+        """[(record, statement)] not stored yet; 409 if a stored one differs (SPUT-6, SPOST-4, CMP-2)."""
         existing = self.storage.get_statements(store_id, [r.id for r in records])
-        if not existing:
-            return records
-        ignore_attachments = RULES[version].signature_comparison == "2.0.0"    # CMP-12
-        kept = []
+        ignore_attachments = RULES[version].conflicts_ignore_attachments
+        new = []
         for record, statement in zip(records, statements):
             stored = existing.get(record.id)
             if stored is None:
-                kept.append(record)
+                new.append((record, statement))
             elif not equivalent(statement, json.loads(stored.body), ignore_attachments):
                 raise Conflict("statement %s is already stored with different content; statements "
                                "cannot be changed (SPUT-6, SPOST-4)" % record.id)
-        return kept
+        return new
 
     # --- reading ---------------------------------------------------------------------
 
