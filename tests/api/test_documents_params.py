@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from lrs.auth import create_credential
+
 from .documents_fixtures import (  # noqa: F401
     ACTIVITY_PROFILE, AGENT, AGENT_PROFILE, OTHER_AGENT, REGISTRATION, STATE, Documents, credential_client,
     docs, state,
@@ -252,3 +254,14 @@ def test_statement_scopes_do_not_reach_documents_SCOPE_14(docs):
 def test_the_all_scope_writes_documents_SCOPE_7(docs):
     everything = docs.with_client(credential_client(docs.client, ["all"]))
     assert everything.put("doc", {"a": 1}, headers={"If-None-Match": "*"}).status_code == 204
+
+
+def test_another_store_sees_none_of_the_documents_SEC_9(docs):
+    """DESIGN.md, Data: every document belongs to one store and is never read across stores."""
+    docs.create("doc", {"a": 1})
+    storage = docs.client.app.extensions["lrs"].storage
+    other = storage.create_store("other-department")
+    key, secret = create_credential(storage, other.id, ["all"], iterations=1000)
+    outsider = docs.with_client(docs.client.with_auth(key, secret))
+    assert outsider.get("doc").status_code == 404
+    assert outsider.get().json == []
