@@ -251,3 +251,10 @@ def test_a_merge_whose_result_exceeds_the_limit_is_413_and_nothing_changes_DOC_9
 def test_204_and_404_answers_carry_the_version_header_VER_10(docs20):
     assert docs20.put("doc", {"a": 1}).headers["X-Experience-API-Version"] == "2.0.0"
     assert docs20.get("missing").headers["X-Experience-API-Version"] == "2.0.0"
+
+
+def test_a_change_within_the_same_millisecond_still_counts_as_newer_for_since_STATE_11_DOC_4(docs, monkeypatch):
+    at(monkeypatch, T0)
+    etag = docs.create("doc", {"a": 1})
+    docs.put("doc", {"a": 2}, headers={"If-Match": etag})
+    assert docs.get(since=format_ms(T0)).json == ["doc"]
