@@ -61,7 +61,7 @@ def agent_param(params, resource, allow_group):
     if agent.get("objectType") == "Group" and not allow_group:
         raise BadRequest("the agent parameter of %s must be an Agent, not a Group; send a Group's "
                          "identifier inside an Agent object instead (GPROF-3, AGENTS-2)" % resource)
-    validated = _schema(schemas.validate_agent, agent, g.version, allow_group)
+    validated = _schema(lambda: schemas.validate_agent(agent, g.version, allow_group=allow_group))
     validated = validated if isinstance(validated, dict) else agent
     key = agent_key(validated)
     if key is None:
