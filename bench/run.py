@@ -1052,6 +1052,11 @@ def main(argv=None):
         server.wait_ready()
         endpoint = Endpoint(server.url, server.key, server.secret)
         master_pid = server.pid
+    status, data, _ = Client(endpoint).request("GET", endpoint.statements_path({"limit": "1"}))
+    if status != 200:
+        raise SystemExit("GET /xapi/statements answered %s: %s" % (status, data[:300]))
+    if json.loads(data).get("statements"):
+        raise SystemExit("the store already holds statements; the benchmark needs an empty one")
     sampler = None
     if master_pid:
         sampler = RssSampler(master_pid)
