@@ -16,7 +16,7 @@ Public API (the service layer is written against exactly these names):
 The marshmallow schemas themselves (``Statement20Schema`` ...) are exported for documentation
 (OpenAPI) and for ``Schema.load``, which validates exactly like the functions above.
 """
-from .errors import XAPIValidationError
+from .errors import XAPIValidationError, json_kind
 from .fields import IRI, UUID, XSchema
 from .formats import is_language_tag, timestamp_millis
 from .objects import (AccountSchema, ActivityDefinitionSchema, ActivitySchema, AgentSchema, AttachmentSchema,
@@ -57,6 +57,8 @@ def validate_statement(data, version):
     included, is returned as received (numbers, key order). The input is never modified.
     """
     check = _statement_check(version)
+    if type(data) is not dict:
+        raise XAPIValidationError("must be a JSON object (a Statement), not %s (GEN-1)" % json_kind(data))
     try:
         return check(data)
     except RecursionError:
@@ -71,6 +73,8 @@ def validate_statements(data, version):
     out = []
     for index, statement in enumerate(data):
         try:
+            if type(statement) is not dict:
+                raise XAPIValidationError("must be a JSON object (a Statement), not %s (GEN-1)" % json_kind(statement))
             out.append(check(statement))
         except XAPIValidationError as error:
             error.root = "statements"

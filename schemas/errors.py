@@ -29,6 +29,15 @@ class XAPIValidationError(ValueError):
         return self.message
 
 
+def wrong_type(expected, value, rule):
+    """The error for a value of the wrong JSON type; null gets its own rule (GEN-2)."""
+    if value is None:
+        return XAPIValidationError("must not be null (GEN-2)")
+    if type(value) is str and expected in ("a number", "a boolean", "an integer"):
+        return XAPIValidationError("must be %s, not a string (%s %s; GEN-3)" % (expected, shown(value), rule))
+    return XAPIValidationError("must be %s, not %s (%s, GEN-3)" % (expected, json_kind(value), rule))
+
+
 def format_path(path):
     return "".join("[%d]" % part if isinstance(part, int) else "." + part for part in path)
 

@@ -15,16 +15,7 @@ exception passes (``error.path.insert(0, key)``), so nothing is spent on paths w
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from . import formats
-from .errors import XAPIValidationError, json_kind, shown
-
-
-def wrong_type(expected, value, rule):
-    """The error for a value of the wrong JSON type; null gets its own rule (GEN-2)."""
-    if value is None:
-        return XAPIValidationError("must not be null (GEN-2)")
-    if type(value) is str and expected in ("a number", "a boolean", "an integer"):
-        return XAPIValidationError("must be %s, not a string (%s %s; GEN-3)" % (expected, shown(value), rule))
-    return XAPIValidationError("must be %s, not %s (%s, GEN-3)" % (expected, json_kind(value), rule))
+from .errors import XAPIValidationError, json_kind, shown, wrong_type
 
 
 class XField(fields.Field):

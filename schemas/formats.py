@@ -7,7 +7,7 @@ import math
 import re
 from datetime import datetime, timedelta
 
-from .errors import XAPIValidationError, json_kind, shown
+from .errors import XAPIValidationError, shown, wrong_type
 
 # --- IRIs (FMT-1, FMT-2, GEN-8, GEN-16) -------------------------------------------------------
 # An absolute IRI: a scheme (letter, then letters, digits, + - .), a colon and at least one more
@@ -81,8 +81,7 @@ def check_duration(value):
     """The duration unchanged (DUR-5), or XAPIValidationError: ISO 8601 `P[nY][nM][nD][T[nH][nM][nS]]`
     or `PnW`, a decimal fraction only on the last component given."""
     if type(value) is not str:
-        raise XAPIValidationError("must be a string holding an ISO 8601 duration, not %s (DUR-1, GEN-3)"
-                                  % json_kind(value))
+        raise wrong_type("a string holding an ISO 8601 duration", value, "DUR-1")
     match = _DURATION.fullmatch(value)
     if match is None:
         raise XAPIValidationError("%s is not an ISO 8601 duration such as PT1H30M or P4W (DUR-1, DUR-2)"
@@ -116,8 +115,7 @@ _SECOND = timedelta(seconds=1)
 def _parse_timestamp(value, fmt, rule="TIME-1"):
     """(naive UTC datetime without sub-second part, milliseconds 0..999); XAPIValidationError."""
     if type(value) is not str:
-        raise XAPIValidationError("must be a string holding an ISO 8601 timestamp, not %s (%s, GEN-3)"
-                                  % (json_kind(value), rule))
+        raise wrong_type("a string holding an ISO 8601 timestamp", value, rule)
     match = fmt.pattern.fullmatch(value)
     if match is None:
         raise XAPIValidationError(
