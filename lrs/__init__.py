@@ -7,6 +7,7 @@ from .auth import Authenticator, ensure_admin
 from .config import Settings
 from .store import open_storage
 from .xapi.signatures import check_signature
+from .xapi.documents import DocumentService
 from .xapi.statements import StatementService
 
 
@@ -18,6 +19,7 @@ class Services:
     storage: object
     authenticator: Authenticator
     statements: StatementService
+    documents: DocumentService
 
 
 def create_app(settings=None, storage=None, announce=print):
@@ -39,7 +41,8 @@ def create_app(settings=None, storage=None, announce=print):
     app.extensions["lrs"] = Services(
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds),
-        statements=StatementService(storage, settings, signature_checker=check_signature))
+        statements=StatementService(storage, settings, signature_checker=check_signature),
+        documents=DocumentService(storage, settings))
     app.extensions["lrs.storage"] = storage
     app.url_map.strict_slashes = False
     app.register_blueprint(xapi)

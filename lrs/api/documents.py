@@ -14,7 +14,7 @@ from ..errors import BadRequest, PayloadTooLarge
 from ..store import DocumentKey, DocumentScope
 from ..timeutil import http_date
 from ..xapi.agents import agent_key
-from ..xapi.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, DocumentService, Preconditions
+from ..xapi.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, Preconditions
 from ..xapi.jsonbody import dumps, parse_json
 from . import lrs, xapi
 from .params import allow_only, parameters
@@ -25,10 +25,7 @@ WRITE_SCOPES = {STATE: ("state",), ACTIVITY_PROFILE: ("profile",), AGENT_PROFILE
 
 
 def _service():
-    """Stateless; built per request until Services carries one."""
-    services = lrs()
-    service = getattr(services, "documents", None)
-    return service if service is not None else DocumentService(services.storage, services.settings)
+    return lrs().documents
 
 
 # --- parameters ---------------------------------------------------------------------------
