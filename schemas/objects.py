@@ -262,7 +262,7 @@ class AttachmentSchema(XSchema):
     description = LanguageMap(rule="ATT-4")
     contentType = MediaType(required=True, rule="ATT-5")
     length = NonNegativeInteger(required=True, rule="ATT-6")
-    sha2 = Sha2Hex(required=True, rule="ATT-9")
+    sha2 = Sha2Hex(required=True, rule="ATT-7, ATT-9")
     fileUrl = IRL(rule="ATT-8")
 
 
