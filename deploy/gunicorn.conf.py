@@ -130,13 +130,20 @@ def on_starting(server):
         directory = tempfile.mkdtemp(prefix="lrs-prometheus-")
         _own_metrics_dir.append(directory)
     os.environ[MULTIPROC_ENV] = directory
+    # Imported here, in the master's normal flow, and not in child_exit: child_exit runs from
+    # the SIGCHLD handler, and a second worker exiting during a first import there re-enters
+    # the import and fails on a partially initialised prometheus_client.
+    from prometheus_client import multiprocess
+    _multiprocess.append(multiprocess)
+
+
+_multiprocess = []                                      # prometheus_client.multiprocess, once imported
 
 
 def child_exit(server, worker):
     """A worker is gone: drop its live samples (gauges) from the sums."""
-    if os.environ.get(MULTIPROC_ENV):
-        from prometheus_client import multiprocess
-        multiprocess.mark_process_dead(worker.pid)
+    if _multiprocess:
+        _multiprocess[0].mark_process_dead(worker.pid)
 
 
 def on_exit(server):

@@ -141,6 +141,7 @@ def test_child_exit_marks_the_worker_dead_for_prometheus(load, tmp_path, monkeyp
     dead = []
     monkeypatch.setattr(multiprocess, "mark_process_dead", lambda pid, path=None: dead.append(pid))
     conf = load(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    conf["on_starting"](FakeServer())       # the master imports prometheus_client here, once
 
     class Worker:
         pid = 4242
