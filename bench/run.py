@@ -843,6 +843,9 @@ class Profiler:
         if not exe:
             print("  (py-spy not found: pip install py-spy into the venv to profile)", flush=True)
             return
+        for stale in os.listdir(self.outdir):          # earlier runs' stacks of this phase
+            if stale.startswith("pyspy-%s-" % self.tag):
+                os.remove(os.path.join(self.outdir, stale))
         for pid in child_pids(self.master_pid):
             out = os.path.join(self.outdir, "pyspy-%s-%d.txt" % (self.tag, pid))
             self.files.append(out)
