@@ -119,8 +119,29 @@ logconfig_dict = {
 _own_metrics_dir = []                                   # the directory on_starting made, if any
 
 
+def _preflight():
+    """Bad settings or an unreachable database end start-up with one line and exit code 1."""
+    import sys
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    from lrs import preflight
+    from lrs.config import ConfigError
+    from lrs.errors import LRSError
+    try:
+        preflight()
+    except ConfigError as error:
+        sys.stderr.write("lrs: cannot start: %s\n" % error)
+        sys.exit(1)
+    except LRSError as error:
+        sys.stderr.write("lrs: cannot start: %s\n" % error.message)
+        sys.exit(1)
+
+
 def on_starting(server):
-    """Before any worker exists: give the workers a metrics directory (fresh for this run)."""
+    """Before any worker exists: check settings and database, then give the workers a metrics
+    directory (fresh for this run)."""
+    if os.environ.get("LRS_SKIP_PREFLIGHT") != "1":
+        _preflight()
     directory = os.environ.get(MULTIPROC_ENV, "").strip()
     if directory:
         os.makedirs(directory, exist_ok=True)

@@ -22,12 +22,36 @@ class Services:
     documents: DocumentService
 
 
+def open_configured_storage(settings):
+    """The storage the settings name; ConfigError or StorageUnavailable with one clear line."""
+    from .config import ConfigError
+    from .errors import StorageUnavailable
+    options = {"synchronous": settings.sqlite_synchronous} if settings.database_url.startswith("sqlite") else {}
+    try:
+        storage = open_storage(settings.database_url, **options)
+    except StorageUnavailable:
+        raise
+    except Exception as error:          # a malformed URL, an unusable file: the driver's words
+        raise ConfigError("LRS_DATABASE_URL cannot be used: %s" % error) from None
+    storage.ping()
+    return storage
+
+
+def preflight(environ=None):
+    """Check the settings and the database before serving (gunicorn's on_starting).
+
+    Raises ConfigError or StorageUnavailable, whose message is the one line to print.
+    """
+    settings = Settings.from_env(environ)
+    open_configured_storage(settings).close()
+    return settings
+
+
 def create_app(settings=None, storage=None, announce=print):
     """The WSGI application for the settings (default: from the environment)."""
     settings = settings or Settings.from_env()
     if storage is None:
-        options = {"synchronous": settings.sqlite_synchronous} if settings.database_url.startswith("sqlite") else {}
-        storage = open_storage(settings.database_url, **options)
+        storage = open_configured_storage(settings)
     ensure_admin(storage, settings, announce=announce)
 
     from . import observability

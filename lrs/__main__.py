@@ -6,15 +6,14 @@ import sys
 from .auth import create_credential, parse_scopes
 from .config import ConfigError, Settings
 from .errors import LRSError
-from .store import open_storage
 from .timeutil import format_ms
 
 DEPLOY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "deploy")
 
 
 def _storage(settings):
-    options = {"synchronous": settings.sqlite_synchronous} if settings.database_url.startswith("sqlite") else {}
-    return open_storage(settings.database_url, **options)
+    from . import open_configured_storage
+    return open_configured_storage(settings)
 
 
 def _store_or_exit(storage, name):

@@ -92,9 +92,9 @@ def parse_statement_request(params, version):
         registration = schema_value(schemas.validate_uuid, params["registration"], "registration")
         request.filters.append(("registration", registration.lower()))
     if "since" in params:
-        request.since_ms = schema_value(schemas.parse_timestamp, params["since"], version)
+        request.since_ms = schema_value(schemas.parse_timestamp, params["since"], version, "since")
     if "until" in params:
-        request.until_ms = schema_value(schemas.parse_timestamp, params["until"], version)
+        request.until_ms = schema_value(schemas.parse_timestamp, params["until"], version, "until")
     if "limit" in params:
         text = params["limit"]
         if not text.isdigit() or not text.isascii():

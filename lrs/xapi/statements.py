@@ -100,8 +100,11 @@ class StatementService:
                 result = schemas.validate_statement(statement, version)
             except schemas.XAPIValidationError as error:
                 observability.count_validation_failure()
-                prefix = "statements[%d]: " % position if len(statements) > 1 else ""
-                raise BadRequest(prefix + error.message) from None
+                message = error.message
+                if len(statements) > 1:           # name the statement's place in the batch
+                    message = "statements[%d]%s" % (position, message[len("statement"):]
+                                                    if message.startswith("statement") else ": " + message)
+                raise BadRequest(message) from None
             validated.append(result)
         if statement_id is not None:
             statement = validated[0]
