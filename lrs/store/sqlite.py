@@ -19,13 +19,23 @@ Layout (designed for millions of statements per file):
   match within one group (QRY-13) and `limit` stops the walk early.
 * `statement_refs` / `statement_voids` remember every StatementRef / voiding target by id so
   that a statement arriving after the one that references or voids it is found (QRY-24, VOID-4).
-* Every write runs in one BEGIN IMMEDIATE transaction: serialised across threads and processes
-  (busy timeout), atomic, and durable once COMMIT returns (WAL; synchronous FULL or NORMAL both
-  survive kill -9 of the process, FULL also survives power loss).
+* Every write runs in one BEGIN IMMEDIATE transaction: serialised across threads and processes,
+  atomic, and durable once COMMIT returns (WAL; synchronous FULL or NORMAL both survive kill -9
+  of the process, FULL also survives power loss). Writers queue on a lock of their own before
+  BEGIN IMMEDIATE: a threading.Lock inside the process and an flock on `<db>.writelock` across
+  processes (released by the kernel when a process dies, so kill -9 safe), which wake the next
+  writer at once instead of SQLite's busy handler sleep-polling (1, 2, 5, ... 100 ms); the busy
+  timeout stays as the safety net (a lock file that cannot be opened, other programs).
+* Group commit: statement batches of concurrent threads of one process are written in one
+  transaction by whichever thread gets the writer lock first (the leader), each batch inside its
+  own SAVEPOINT (a duplicate or an error rolls back that batch only), with one COMMIT (one fsync)
+  for all; every caller returns its own result or exception only after that COMMIT. Each batch
+  still gets its own seqs and its own `stored` (TIME-11..13 below hold batch by batch).
 
 Connections: one per thread (and per process: a connection inherited through fork is never
 used by the child). The schema is created and upgraded on first use (MIGRATIONS).
 """
+import fcntl
 import json
 import os
 import sqlite3
@@ -173,6 +183,16 @@ def _unavailable(error):
     return isinstance(error, sqlite3.OperationalError) and any(m in message for m in _LOCK_ERRORS)
 
 
+class _Job:
+    """One insert_statements call waiting for (or written by) a group-commit leader."""
+    __slots__ = ("store_id", "batch", "ids", "prepared", "results", "error", "done")
+
+    def __init__(self, store_id, batch, ids, prepared):
+        self.store_id, self.batch, self.ids, self.prepared = store_id, batch, ids, prepared
+        self.results = self.error = None
+        self.done = False
+
+
 class SQLiteStorage(StorageBackend):
     def __init__(self, path, synchronous="FULL", busy_timeout_ms=30000):
         synchronous = str(synchronous).upper()
@@ -190,6 +210,11 @@ class SQLiteStorage(StorageBackend):
         self._sids = {}                   # public store id -> sid (stores are never deleted)
         self._kids = {}                   # (namespace, value) -> kid, committed ones only
         self._old_kids = {}               # the previous generation (a cheap approximate LRU)
+        self._writer_pid = None           # the process that made the two below
+        self._writer_lock = None          # serialises writers of this process
+        self._writer_fd = None            # flock()ed across processes; None: busy timeout only
+        self._pending = []                # statement batches waiting for a leader (group commit)
+        self._pending_lock = threading.Lock()
         folder = os.path.dirname(self.path)
         if folder:
             os.makedirs(folder, exist_ok=True)
@@ -248,9 +273,45 @@ class SQLiteStorage(StorageBackend):
     def schema_version(self):
         return self._conn().execute("SELECT max(version) FROM schema_version").fetchone()[0]
 
+    def _writer(self):
+        """The writer lock of this process, made again after a fork (never shared with a parent)."""
+        pid = os.getpid()
+        if self._writer_pid != pid:
+            with self._lock:
+                if self._writer_pid != pid:
+                    try:
+                        fd = os.open(self.path + ".writelock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                    except OSError:
+                        fd = None                 # e.g. read-only folder: SQLite's busy timeout alone
+                    self._writer_lock, self._writer_fd, self._writer_pid = threading.Lock(), fd, pid
+        return self._writer_lock
+
+    @contextmanager
+    def _exclusive(self):
+        """Hold the writer lock of this process and the cross-process flock."""
+        lock = self._writer()
+        fd = self._writer_fd
+        with lock:
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except OSError:
+                    fd = None
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
     @contextmanager
     def _write(self):
         """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any exception."""
+        with self._exclusive():
+            with self._transaction() as conn:
+                yield conn
+
+    @contextmanager
+    def _transaction(self):
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -300,6 +361,9 @@ class SQLiteStorage(StorageBackend):
     def close(self):
         self._closed.set()
         with self._lock:
+            if self._writer_fd is not None and self._writer_pid == os.getpid():
+                os.close(self._writer_fd)
+            self._writer_pid = self._writer_lock = self._writer_fd = None
             self._closed, self._checkpointer_pid = threading.Event(), None
             connections, self._connections = self._connections, []
         for conn in connections:
@@ -437,59 +501,114 @@ class SQLiteStorage(StorageBackend):
         return kid
 
     def insert_statements(self, store_id, batch):
-        records = batch.statements
-        ids = [r.id.lower() for r in records]
+        ids = [r.id.lower() for r in batch.statements]
         # serialise outside the write lock; `stored` (and `timestamp`) are spliced in below
-        prepared = [self._prepare(record) for record in records]
+        job = _Job(store_id, batch, ids, [self._prepare(record) for record in batch.statements])
+        lock = self._writer()
+        with self._pending_lock:
+            self._pending.append(job)
+        with lock:                        # the leader, or a follower whose batch a leader wrote
+            if not job.done:
+                self._lead()
+        if job.error is not None:
+            raise job.error
+        return job.results
+
+    def _lead(self):
+        """Write every pending batch in one transaction (called holding the process's writer lock)."""
+        with self._pending_lock:
+            jobs, self._pending = self._pending, []
+        fd = self._writer_fd
         created_kids = {}
-        with self._write() as conn:
-            sid = self._sid_for_write(conn, store_id)
-            self._reject_duplicates(conn, sid, ids)
-            last_seq, last_stored = conn.execute(
-                "SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone()
-            # TIME-11..13: never before the previous batch; strictly after it, so that a client
-            # reading with `since` = the newest `stored` it saw misses no later commit
-            stored_ms = max(now_ms(), last_stored + 1) if records else last_stored
-            stored_text = format_ms(stored_ms)
-            base = sid << SEQ_BITS
-            rows, key_rows, results = [], [], []
-            for number, (record, statement_id, (head, values)) in enumerate(zip(records, ids, prepared), start=1):
-                seq = last_seq + number
-                pk = base | seq
-                statement = record.statement
-                statement["stored"] = stored_text
-                tail = ',"stored":"%s"' % stored_text
-                if record.timestamp_from_stored:
-                    statement["timestamp"] = stored_text          # TIME-9
-                    tail += ',"timestamp":"%s"' % stored_text
-                body = (head[:-1] + tail + "}" if head != "{}" else "{" + tail[1:] + "}").encode("utf-8")
-                keys = [[self._kid(conn, namespace, value, created_kids), mask]
-                        for (namespace, value), mask in values.items()]
-                key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
-                auth = self._kid(conn, _AUTHORITY, record.authority_key or "", created_kids)
-                voiding = record.void_target is not None
-                rows.append((pk, sid, statement_id, stored_ms, int(voiding), auth,
-                             _dumps([[pk, keys]]), body))
-                results.append(StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms,
-                                               voided=False, is_voiding=voiding, body=body))
-            conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
-                             "groups, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)", rows)
-            conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
-                             key_rows)
-            pks = [row[0] for row in rows]
-            self._apply_voiding(conn, sid, records, ids, pks, results)
-            self._apply_references(conn, sid, records, ids, pks)
-            self._merge_definitions(conn, sid, batch)
-            self._merge_agent_names(conn, sid, batch.agent_names)
-            conn.executemany("INSERT OR IGNORE INTO attachments (sid, sha2, content_type, data) "
-                             "VALUES (?, ?, ?, ?)",
-                             [(sid, sha2, content_type, bytes(data))
-                              for sha2, (content_type, data) in batch.attachments.items()])
-            if records:
-                conn.execute("UPDATE stores SET last_seq = ?, last_stored_ms = ? WHERE sid = ?",
-                             (last_seq + len(records), stored_ms, sid))
+        try:
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except OSError:
+                    fd = None
+            try:
+                with self._transaction() as conn:
+                    for job in jobs:
+                        mark = len(created_kids)
+                        conn.execute("SAVEPOINT batch")
+                        try:
+                            job.results = self._insert(conn, job, created_kids)
+                        except Exception as error:
+                            if not conn.in_transaction:
+                                raise                 # SQLite rolled the whole transaction back
+                            conn.execute("ROLLBACK TO batch")
+                            conn.execute("RELEASE batch")
+                            for pair in list(created_kids)[mark:]:   # rolled back with the batch
+                                del created_kids[pair]
+                            job.error = StorageUnavailable("SQLite write failed: %s" % error) \
+                                if _unavailable(error) else error
+                            continue
+                        conn.execute("RELEASE batch")
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        except BaseException as error:            # nothing of this transaction is kept
+            for job in jobs:
+                if job.error is None:
+                    job.results, job.error = None, error
+            raise
+        finally:
+            for job in jobs:
+                if job.results is None and job.error is None:
+                    job.error = StorageUnavailable("the SQLite write was interrupted")
+                job.done = True
         for pair, kid in created_kids.items():          # committed now: safe to remember
             self._cache_kid(pair, kid)
+
+    def _insert(self, conn, job, created_kids):
+        """One batch's rows, inside the current transaction; its results."""
+        batch, ids, prepared = job.batch, job.ids, job.prepared
+        records = batch.statements
+        sid = self._sid_for_write(conn, job.store_id)
+        self._reject_duplicates(conn, sid, ids)
+        last_seq, last_stored = conn.execute(
+            "SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone()
+        # TIME-11..13: never before the previous batch; strictly after it, so that a client
+        # reading with `since` = the newest `stored` it saw misses no later commit
+        stored_ms = max(now_ms(), last_stored + 1) if records else last_stored
+        stored_text = format_ms(stored_ms)
+        base = sid << SEQ_BITS
+        rows, key_rows, results = [], [], []
+        for number, (record, statement_id, (head, values)) in enumerate(zip(records, ids, prepared), start=1):
+            seq = last_seq + number
+            pk = base | seq
+            statement = record.statement
+            statement["stored"] = stored_text
+            tail = ',"stored":"%s"' % stored_text
+            if record.timestamp_from_stored:
+                statement["timestamp"] = stored_text          # TIME-9
+                tail += ',"timestamp":"%s"' % stored_text
+            body = (head[:-1] + tail + "}" if head != "{}" else "{" + tail[1:] + "}").encode("utf-8")
+            keys = [[self._kid(conn, namespace, value, created_kids), mask]
+                    for (namespace, value), mask in values.items()]
+            key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
+            auth = self._kid(conn, _AUTHORITY, record.authority_key or "", created_kids)
+            voiding = record.void_target is not None
+            rows.append((pk, sid, statement_id, stored_ms, int(voiding), auth,
+                         _dumps([[pk, keys]]), body))
+            results.append(StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms,
+                                           voided=False, is_voiding=voiding, body=body))
+        conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
+                         "groups, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)", rows)
+        conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
+                         key_rows)
+        pks = [row[0] for row in rows]
+        self._apply_voiding(conn, sid, records, ids, pks, results)
+        self._apply_references(conn, sid, records, ids, pks)
+        self._merge_definitions(conn, sid, batch)
+        self._merge_agent_names(conn, sid, batch.agent_names)
+        conn.executemany("INSERT OR IGNORE INTO attachments (sid, sha2, content_type, data) "
+                         "VALUES (?, ?, ?, ?)",
+                         [(sid, sha2, content_type, bytes(data))
+                          for sha2, (content_type, data) in batch.attachments.items()])
+        if records:
+            conn.execute("UPDATE stores SET last_seq = ?, last_stored_ms = ? WHERE sid = ?",
+                         (last_seq + len(records), stored_ms, sid))
         return results
 
     @staticmethod

@@ -113,7 +113,8 @@ class StatementService:
                                  % (statement["id"], statement_id))
             statement.setdefault("id", statement_id)
         for statement in validated:
-            statement.setdefault("id", str(uuid.uuid4()))           # ID-2, ID-3
+            if "id" not in statement:
+                statement["id"] = str(uuid.uuid4())                 # ID-2, ID-3
         return validated
 
     @staticmethod

@@ -138,3 +138,84 @@ def test_close_stops_the_background_checkpointer(tmp_path):
     for thread in running:
         thread.join(5)
     assert running and not any(t.is_alive() for t in running)
+
+
+# --- writer lock and group commit ------------------------------------------------------------
+
+def test_writers_wait_for_the_cross_process_write_lock(tmp_path):
+    import fcntl
+    path = str(tmp_path / "lrs.sqlite3")
+    storage = SQLiteStorage(path)
+    fd = os.open(path + ".writelock", os.O_RDWR | os.O_CREAT)   # another open file, as in another process
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        writer = threading.Thread(target=storage.insert_statements,
+                                  args=("store", InsertBatch(statements=[_record(1)])))
+        writer.start()
+        writer.join(0.3)
+        assert writer.is_alive() and storage.last_seq("store") == 0
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        writer.join(10)
+        assert not writer.is_alive() and storage.last_seq("store") == 1
+    finally:
+        os.close(fd)
+    storage.close()
+
+
+def test_a_write_still_works_when_the_lock_file_cannot_be_made(tmp_path, monkeypatch):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    real_open = os.open
+
+    def refuse(name, *args, **kwargs):
+        if str(name).endswith(".writelock"):
+            raise PermissionError(13, "denied", name)
+        return real_open(name, *args, **kwargs)
+    monkeypatch.setattr(sqlite_backend.os, "open", refuse)
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))
+    assert storage.last_seq("store") == 1
+
+
+def test_one_leader_commits_the_waiting_batches_each_in_its_own_savepoint(tmp_path):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))
+    queued = [sqlite_backend._Job("store", InsertBatch(statements=records), [r.id for r in records],
+                                  [storage._prepare(r) for r in records])
+              for records in ([_record(2), _record(3)], [_record(1)], [_record(4)],
+                              [_record(5), StatementRecord(id=_record(6).id, statement={"id": _record(6).id},
+                                                           index_keys=[("verb", object())])])]
+    storage._pending.extend(queued)
+    own = storage.insert_statements("store", InsertBatch(statements=[_record(7)]))   # leads all five
+    assert all(job.done for job in queued)
+    assert [s.seq for s in queued[0].results] == [2, 3] and queued[0].error is None
+    assert isinstance(queued[1].error, sqlite_backend.DuplicateStatements) and queued[1].results is None
+    assert [s.seq for s in queued[2].results] == [4]
+    assert queued[3].error is not None and queued[3].results is None          # rolled back alone
+    assert [s.seq for s in own] == [5]
+    page = storage.query_statements("store", StatementQuery(limit=0, ascending=True))
+    assert [s.id for s in page.statements] == [_record(n).id for n in (1, 2, 3, 4, 7)]
+    stored = [s.stored_ms for s in page.statements]
+    assert stored == sorted(stored) and len(set(stored)) == 4 and stored[1] == stored[2]   # per batch
+    # the key interned by the rolled-back batch is not remembered
+    assert all("object at" not in str(value) for _, value in storage._kids)
+
+
+def test_concurrent_threads_each_get_their_own_result(tmp_path):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    results, errors = {}, []
+
+    def write(n):
+        try:
+            results[n] = storage.insert_statements("store", InsertBatch(statements=[_record(n)]))
+        except Exception as error:          # pragma: no cover - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(1, 41)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert sorted(r[0].seq for r in results.values()) == list(range(1, 41))
+    assert all(r[0].id == _record(n).id for n, r in results.items())
+    with pytest.raises(sqlite_backend.DuplicateStatements):
+        storage.insert_statements("store", InsertBatch(statements=[_record(3)]))
+    assert storage.last_seq("store") == 40
