@@ -287,21 +287,25 @@ class SQLiteStorage(StorageBackend):
         return self._writer_lock
 
     @contextmanager
+    def _flock(self):
+        """Hold the cross-process flock (when the lock file could be opened)."""
+        fd = self._writer_fd
+        if fd is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:
+                fd = None
+        try:
+            yield
+        finally:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @contextmanager
     def _exclusive(self):
         """Hold the writer lock of this process and the cross-process flock."""
-        lock = self._writer()
-        fd = self._writer_fd
-        with lock:
-            if fd is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                except OSError:
-                    fd = None
-            try:
-                yield
-            finally:
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+        with self._writer(), self._flock():
+            yield
 
     @contextmanager
     def _write(self):
@@ -518,15 +522,9 @@ class SQLiteStorage(StorageBackend):
         """Write every pending batch in one transaction (called holding the process's writer lock)."""
         with self._pending_lock:
             jobs, self._pending = self._pending, []
-        fd = self._writer_fd
         created_kids = {}
         try:
-            if fd is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                except OSError:
-                    fd = None
-            try:
+            with self._flock():
                 with self._transaction() as conn:
                     for job in jobs:
                         mark = len(created_kids)
@@ -544,9 +542,6 @@ class SQLiteStorage(StorageBackend):
                                 if _unavailable(error) else error
                             continue
                         conn.execute("RELEASE batch")
-            finally:
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
         except BaseException as error:            # nothing of this transaction is kept
             for job in jobs:
                 if job.error is None:

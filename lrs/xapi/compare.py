@@ -9,6 +9,8 @@ import re
 from schemas import parse_timestamp
 
 _LRS_ASSIGNED = ("id", "authority", "stored", "version")
+# Both sides were validated already; parse them with the most permissive timestamp syntax.
+_TIMESTAMP_SYNTAX = "2.0.0"
 _DURATION_SECONDS = re.compile(r"(\d+)\.(\d+)S$")
 
 
@@ -34,7 +36,7 @@ def _comparable(statement):
         if name in _LRS_ASSIGNED:
             continue
         if name == "timestamp":
-            result[name] = parse_timestamp(value, "2.0.0")
+            result[name] = parse_timestamp(value, _TIMESTAMP_SYNTAX)
         elif name in ("actor", "authority"):
             result[name] = _actor(value)
         elif name == "verb":
@@ -75,7 +77,7 @@ def _object(obj):
         return {"objectType": "StatementRef", "id": obj["id"].lower()}
     sub = dict(obj)
     if "timestamp" in sub:
-        sub["timestamp"] = parse_timestamp(sub["timestamp"], "2.0.0")
+        sub["timestamp"] = parse_timestamp(sub["timestamp"], _TIMESTAMP_SYNTAX)
     return {"objectType": "SubStatement", **_comparable({k: v for k, v in sub.items() if k != "objectType"})}
 
 
