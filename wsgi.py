@@ -1,4 +1,4 @@
 """WSGI entry point: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`."""
-from lrs import create_app
+from lrs.app import create_app
 
 app = create_app()

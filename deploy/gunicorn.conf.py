@@ -124,7 +124,7 @@ def _preflight():
     import sys
     if ROOT not in sys.path:
         sys.path.insert(0, ROOT)
-    from lrs import preflight
+    from lrs.services import preflight
     from lrs.config import ConfigError
     from lrs.errors import LRSError
     try:

@@ -12,7 +12,7 @@ DEPLOY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 
 
 def _storage(settings):
-    from . import open_configured_storage
+    from .services import open_configured_storage
     return open_configured_storage(settings)
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 import schemas
 
-from .. import observability
 from ..errors import BadRequest, Conflict, NotFound
 from ..store import DuplicateStatements, InsertBatch, StatementQuery, StatementRecord
 from ..timeutil import now_ms
@@ -38,10 +37,11 @@ def authority_for(principal, public_url):
 
 
 class StatementService:
-    def __init__(self, storage, settings, signature_checker=None):
+    def __init__(self, storage, settings, signature_checker=None, metrics=None):
         self.storage = storage
         self.settings = settings
         self.signature_checker = signature_checker
+        self.metrics = metrics          # counts stored statements and validation failures, or None
 
     # --- writing ---------------------------------------------------------------------
 
@@ -71,7 +71,8 @@ class StatementService:
             except DuplicateStatements:        # another request stored one of them meanwhile
                 if attempt == 2:
                     raise
-        observability.count_statements_stored(len(batch.statements))
+        if self.metrics is not None:
+            self.metrics.statements_stored(len(batch.statements))
         return ids
 
     def _batch(self, new, attachment_data, principal):
@@ -99,7 +100,8 @@ class StatementService:
             try:
                 result = schemas.validate_statement(statement, version)
             except schemas.XAPIValidationError as error:
-                observability.count_validation_failure()
+                if self.metrics is not None:
+                    self.metrics.validation_failure()
                 message = error.message
                 if len(statements) > 1:           # name the statement's place in the batch
                     message = "statements[%d]%s" % (position, message[len("statement"):]

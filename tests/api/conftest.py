@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from lrs import create_app
+from lrs.app import create_app
 from lrs.config import Settings
 
 ADMIN_KEY, ADMIN_SECRET = "admin", "admin-secret"

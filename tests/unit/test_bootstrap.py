@@ -1,7 +1,7 @@
 """Start-up makes sure the default store has an admin credential (issue 2, item 6)."""
 import pytest
 
-from lrs import create_app
+from lrs.app import create_app
 from lrs.auth import verify_secret
 from lrs.config import Settings
 
