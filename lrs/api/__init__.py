@@ -70,8 +70,11 @@ def _xapi_headers(response):
     version = getattr(g, "version", None) or services.settings.fallback_xapi_version
     response.headers["X-Experience-API-Version"] = version
     if request.endpoint in STATEMENT_ENDPOINTS or request.path.rstrip("/").endswith("/statements"):
-        response.headers["X-Experience-API-Consistent-Through"] = format_ms(
-            services.statements.consistent_through_ms())
+        consistent_through = getattr(g, "consistent_through_ms", None)
+        if consistent_through is None:
+            principal = getattr(g, "principal", None)
+            consistent_through = services.statements.consistent_through_ms(principal and principal.store_id)
+        response.headers["X-Experience-API-Consistent-Through"] = format_ms(consistent_through)
     _cors(response, services.settings.cors_origins)
     return response
 

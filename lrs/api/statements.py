@@ -79,4 +79,5 @@ def get_statements():
     else:
         response = Response(result.body, status=200, mimetype="application/json")
     response.headers["Last-Modified"] = http_date(result.last_modified_ms)     # QRY-47, QRY-48
+    g.consistent_through_ms = result.consistent_through_ms
     return response

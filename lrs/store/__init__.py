@@ -18,14 +18,7 @@ from .base import (  # noqa: F401  (re-exported: the public vocabulary of the st
     StoredStatement,
     StoreInfo,
 )
-
-
-class DuplicateStatements(Exception):
-    """insert_statements found ids that already exist; nothing was written."""
-
-    def __init__(self, ids):
-        super().__init__("statement ids already stored: %s" % ", ".join(sorted(ids)))
-        self.ids = set(ids)
+from .rules import DuplicateStatements  # noqa: F401
 
 
 def open_storage(url, **options):

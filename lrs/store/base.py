@@ -149,7 +149,19 @@ class Document:
 
 
 class StorageBackend(ABC):
-    """What every backend implements. See tests/store/ for the contract tests."""
+    """What every backend implements. See tests/store/ for the contract tests.
+
+    The xAPI rules of a statement batch (order, voiding, references, merges) are not the
+    backends': lrs/store/rules.py holds them once and drives each backend's transaction."""
+
+    # Test seam: called inside each statement batch's transaction just before it commits, as
+    # before_commit(store_id, ids), so that tests can hold a batch pending at a known point and
+    # interleave writers and readers step by step. None in production.
+    before_commit = None
+
+    def _before_commit(self, store_id, ids):
+        if self.before_commit is not None:
+            self.before_commit(store_id, ids)
 
     # lifecycle
     @abstractmethod
@@ -203,8 +215,12 @@ class StorageBackend(ABC):
     def query_statements(self, store_id, query: StatementQuery) -> StatementPage: ...
 
     @abstractmethod
+    def committed_order(self, store_id) -> tuple:
+        """(last seq, its stored ms) of the newest committed batch of the store; (0, 0) when empty."""
+
     def last_seq(self, store_id) -> int:
         """The highest seq committed in the store (0 when empty)."""
+        return self.committed_order(store_id)[0]
 
     # activities and agents
     @abstractmethod

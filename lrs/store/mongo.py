@@ -457,9 +457,10 @@ class MongoStorage(StorageBackend):
                                                  {"groups": 0})}
 
     @_guarded
-    def last_seq(self, store_id):
-        doc = self.db.statements.find_one({"store": store_id, **_VISIBLE}, {"seq": 1}, sort=[("seq", -1)])
-        return doc["seq"] if doc else 0
+    def committed_order(self, store_id):
+        doc = self.db.statements.find_one({"store": store_id, **_VISIBLE}, {"seq": 1, "stored_ms": 1},
+                                          sort=[("seq", -1)])
+        return (doc["seq"], doc["stored_ms"]) if doc else (0, 0)
 
     def _seq_at_or_before(self, store_id, ms):
         doc = self.db.statements.find_one({"store": store_id, "stored_ms": {"$lte": ms}}, {"seq": 1},
