@@ -101,10 +101,11 @@ class Settings:
 
     def validate(self):
         from .versions import KNOWN_VERSIONS
+        from .store import supported_url
         url = self.database_url
-        if not url.startswith(("sqlite:///", "mongodb://", "mongodb+srv://", "mongomock://")):
-            raise ConfigError("LRS_DATABASE_URL must start with sqlite:///, mongodb://, "
-                              "mongodb+srv:// or mongomock://, got %r" % url)
+        if not supported_url(url):
+            raise ConfigError("LRS_DATABASE_URL must start with sqlite:///, mongodb:// or "
+                              "mongodb+srv://, got %r" % url)
         if url.startswith("sqlite:///") and len(url) == len("sqlite:///"):
             raise ConfigError("LRS_DATABASE_URL sqlite:/// needs a file path")
         unknown = [v for v in self.xapi_versions if v not in KNOWN_VERSIONS]
