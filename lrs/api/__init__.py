@@ -8,11 +8,12 @@ X-Experience-API-Consistent-Through (QRY-39), errors included.
 import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
+from schemas.versions import RULES
 from werkzeug.exceptions import HTTPException
 
 from ..errors import LRSError, StorageUnavailable
 from ..timeutil import format_ms
-from ..versions import RULES, negotiate
+from ..versions import negotiate
 
 log = logging.getLogger("lrs.api")
 

@@ -4,11 +4,11 @@ import uuid
 from dataclasses import dataclass, field
 
 import schemas
+from schemas.versions import RULES
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..store import DuplicateStatements, InsertBatch, StatementQuery, StatementRecord
 from ..timeutil import now_ms
-from ..versions import RULES
 from . import formats
 from .activities import merge_definition
 from .agents import agent_key
