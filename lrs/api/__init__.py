@@ -30,7 +30,7 @@ CORS_EXPOSE_HEADERS = ("ETag, Last-Modified, X-Experience-API-Version, "
 
 
 def lrs():
-    """The per-application services (storage, authenticator, statement and document services)."""
+    """The per-application services (lrs.services.Services); handlers use nothing else below them."""
     return current_app.extensions["lrs"]
 
 
@@ -136,10 +136,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def _unexpected(error):
+        # Only lrs errors carry a status: the store reports an unreachable database as
+        # StorageUnavailable (503). Anything else is a defect, logged with its traceback.
         log.exception("unexpected error")
-        from .. import observability
-        if error.__class__.__module__.startswith(("sqlite3", "pymongo", "mongomock")):
-            observability.count_database_error()
         response = error_response(500, "internal error; the request was not completed")
         if request.path.startswith("/xapi"):
             _xapi_headers(response)
