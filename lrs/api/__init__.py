@@ -46,7 +46,7 @@ def _authenticate_and_negotiate():
     g.principal = services.authenticator.authenticate(request.headers.get("Authorization"))
     g.version = negotiate(request.headers.get("X-Experience-API-Version"), services.settings.xapi_versions)
     if request.environ.get("lrs.alternate") and not RULES[g.version].alternate_syntax:
-        raise_bad("the alternate request syntax (?method=) does not exist in xAPI 2.0 (ALT-11)")
+        raise_bad("the alternate request syntax (?method=) does not exist in xAPI %s (ALT-11)" % g.version)
     if alternate_error:
         raise_bad(alternate_error)
     return None
