@@ -6,6 +6,8 @@ ConfigError with one line that names the variable, so start-up can exit cleanly.
 import os
 from dataclasses import dataclass, field, fields
 
+from schemas.versions import SUPPORTED_VERSIONS, XAPI_1_0_3
+
 
 class ConfigError(ValueError):
     """A setting has a value the LRS cannot use."""
@@ -48,8 +50,8 @@ def _list(value):
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
     sqlite_synchronous: str = "FULL"
-    xapi_versions: list = field(default_factory=lambda: ["1.0.3", "2.0.0"])
-    fallback_xapi_version: str = "1.0.3"
+    xapi_versions: list = field(default_factory=lambda: list(SUPPORTED_VERSIONS))
+    fallback_xapi_version: str = XAPI_1_0_3
     admin_key: str = ""
     admin_secret: str = ""
     public_url: str = "http://localhost:8000"
@@ -100,7 +102,6 @@ class Settings:
         return settings
 
     def validate(self):
-        from .versions import KNOWN_VERSIONS
         from .store import supported_url
         url = self.database_url
         if not supported_url(url):
@@ -108,13 +109,13 @@ class Settings:
                               "mongodb+srv://, got %r" % url)
         if url.startswith("sqlite:///") and len(url) == len("sqlite:///"):
             raise ConfigError("LRS_DATABASE_URL sqlite:/// needs a file path")
-        unknown = [v for v in self.xapi_versions if v not in KNOWN_VERSIONS]
+        unknown = [v for v in self.xapi_versions if v not in SUPPORTED_VERSIONS]
         if unknown or not self.xapi_versions:
             raise ConfigError("LRS_XAPI_VERSIONS must list some of %s, got %r"
-                              % (", ".join(KNOWN_VERSIONS), ",".join(self.xapi_versions)))
-        if self.fallback_xapi_version not in KNOWN_VERSIONS:
+                              % (", ".join(SUPPORTED_VERSIONS), ",".join(self.xapi_versions)))
+        if self.fallback_xapi_version not in SUPPORTED_VERSIONS:
             raise ConfigError("LRS_FALLBACK_XAPI_VERSION must be one of %s, got %r"
-                              % (", ".join(KNOWN_VERSIONS), self.fallback_xapi_version))
+                              % (", ".join(SUPPORTED_VERSIONS), self.fallback_xapi_version))
         if bool(self.admin_key) != bool(self.admin_secret):
             raise ConfigError("LRS_ADMIN_KEY and LRS_ADMIN_SECRET must be set together")
         if not self.public_url.startswith(("http://", "https://")):

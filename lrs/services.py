@@ -5,6 +5,8 @@ from .auth import Authenticator
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
 from .store import open_storage
+from .xapi.activities import ActivityService
+from .xapi.agents import AgentService
 from .xapi.documents import DocumentService
 from .xapi.signatures import check_signature
 from .xapi.statements import StatementService
@@ -29,6 +31,8 @@ class Services:
     authenticator: Authenticator
     statements: StatementService
     documents: DocumentService
+    activities: ActivityService
+    agents: AgentService
 
 
 def build_services(settings, storage, metrics=None):
@@ -37,7 +41,9 @@ def build_services(settings, storage, metrics=None):
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds),
         statements=StatementService(storage, settings, signature_checker=check_signature, metrics=metrics),
-        documents=DocumentService(storage, settings))
+        documents=DocumentService(storage, settings),
+        activities=ActivityService(storage),
+        agents=AgentService(storage))
 
 
 def open_configured_storage(settings):

@@ -8,11 +8,12 @@ X-Experience-API-Consistent-Through (QRY-39), errors included.
 import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
+from schemas.versions import RULES
 from werkzeug.exceptions import HTTPException
 
 from ..errors import LRSError, StorageUnavailable
 from ..timeutil import format_ms
-from ..versions import RULES, negotiate
+from ..versions import negotiate
 
 log = logging.getLogger("lrs.api")
 
@@ -29,7 +30,7 @@ CORS_EXPOSE_HEADERS = ("ETag, Last-Modified, X-Experience-API-Version, "
 
 
 def lrs():
-    """The per-application services (storage, authenticator, statement and document services)."""
+    """The per-application services (lrs.services.Services); handlers use nothing else below them."""
     return current_app.extensions["lrs"]
 
 
@@ -45,7 +46,7 @@ def _authenticate_and_negotiate():
     g.principal = services.authenticator.authenticate(request.headers.get("Authorization"))
     g.version = negotiate(request.headers.get("X-Experience-API-Version"), services.settings.xapi_versions)
     if request.environ.get("lrs.alternate") and not RULES[g.version].alternate_syntax:
-        raise_bad("the alternate request syntax (?method=) does not exist in xAPI 2.0 (ALT-11)")
+        raise_bad("the alternate request syntax (?method=) does not exist in xAPI %s (ALT-11)" % g.version)
     if alternate_error:
         raise_bad(alternate_error)
     return None
@@ -138,10 +139,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def _unexpected(error):
+        # Only lrs errors carry a status: the store reports an unreachable database as
+        # StorageUnavailable (503). Anything else is a defect, logged with its traceback.
         log.exception("unexpected error")
-        from .. import observability
-        if error.__class__.__module__.startswith(("sqlite3", "pymongo", "mongomock")):
-            observability.count_database_error()
         response = error_response(500, "internal error; the request was not completed")
         if request.path.startswith("/xapi"):
             _xapi_headers(response)

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import schemas
+from schemas.versions import RULES
 
-from ..errors import BadRequest, Conflict, NotFound
+from ..errors import BadRequest, Conflict, NotFound, StorageUnavailable
 from ..store import DuplicateStatements, InsertBatch, StatementQuery, StatementRecord
 from ..timeutil import now_ms
-from ..versions import RULES
 from . import formats
 from .activities import merge_definition
 from .agents import agent_key
@@ -262,7 +262,10 @@ class StatementService:
         so that one is the honest answer; read before the statements a response returns."""
         if store_id is None:                                   # no store: nothing to be behind on
             return now_ms() - self.settings.consistent_through_lag_ms
-        return self._consistent_through(*self.storage.committed_order(store_id))
+        try:
+            return self._consistent_through(*self.storage.committed_order(store_id))
+        except StorageUnavailable:          # answering an error: promise nothing rather than fail
+            return 0
 
     def _consistent_through(self, last_seq, last_stored_ms):
         return min(now_ms() - self.settings.consistent_through_lag_ms, last_stored_ms if last_seq else 0)
