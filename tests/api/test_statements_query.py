@@ -359,6 +359,23 @@ def test_every_statement_response_has_consistent_through_QRY_39(client):
         assert response.headers["X-Experience-API-Consistent-Through"].endswith("Z")
 
 
+def test_consistent_through_is_the_stored_time_of_the_last_committed_batch_QRY_39(client):
+    """Issue 10: not "now" (a batch still being written has an earlier stored), but the newest
+    committed one, read before the page; every statement stored at or before it is returned."""
+    post(client)
+    newest = post(client)
+    response = query(client)
+    stored = query(client, statementId=newest).json["stored"]
+    assert response.headers["X-Experience-API-Consistent-Through"] == stored
+    assert response.json["statements"][0]["stored"] == stored
+
+
+def test_an_empty_store_promises_nothing_through_consistent_through_QRY_39(client):
+    response = query(client)
+    assert response.json["statements"] == []
+    assert response.headers["X-Experience-API-Consistent-Through"].startswith("1970-01-01T00:00:00")
+
+
 def test_a_single_statement_carries_last_modified_QRY_47(client):
     response = query(client, statementId=post(client))
     assert response.headers["Last-Modified"].endswith("GMT")
