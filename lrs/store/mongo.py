@@ -30,6 +30,7 @@ import time
 import uuid
 
 import pymongo
+from bson.errors import BSONError
 from pymongo import ReadPreference, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 from pymongo.read_concern import ReadConcern
@@ -39,7 +40,8 @@ from pymongo.write_concern import WriteConcern
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
-from .rules import BatchTransaction, document_fields, prepare_body, scope_fields, seq_bounds, write_batch
+from .rules import (BatchTransaction, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
+                    write_batch)
 
 CHUNK_BYTES = 1 << 20
 WRITE_TIMEOUT_MS = 10000
@@ -61,7 +63,7 @@ def _guarded(method):
     def wrapper(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except PyMongoError as error:
+        except (PyMongoError, BSONError) as error:          # BSONError: e.g. a document too large
             raise StorageUnavailable("MongoDB unavailable: %s" % error) from error
     return wrapper
 
@@ -421,14 +423,11 @@ class MongoStorage(StorageBackend):
 
     @_guarded
     def list_documents(self, store_id, scope, since_ms=None):
-        """Ids are unique in the answer: across registrations (STATE-14) the newest time counts."""
         selector = {"store": store_id, **scope_fields(scope)}
         if since_ms is not None:
             selector["updated_ms"] = {"$gt": since_ms}
-        newest = {}
-        for doc in self.db.documents.find(selector, {"doc_id": 1, "updated_ms": 1}):
-            newest[doc["doc_id"]] = max(doc["updated_ms"], newest.get(doc["doc_id"], doc["updated_ms"]))
-        return sorted(newest.items())
+        return newest_per_id((doc["doc_id"], doc["updated_ms"])
+                             for doc in self.db.documents.find(selector, {"doc_id": 1, "updated_ms": 1}))
 
     @_guarded
     def write_document(self, store_id, key, decide):

@@ -17,7 +17,8 @@ LRS's ordering lives here:
 * canonical activity definitions and agent names merged with what the store has (ACT-7, AGENTS-6);
 * attachment data kept once per hash and store;
 * the seq range a query reads (since, until, stable paging through `more`; QRY-21, QRY-45);
-* document keys: a missing part of a document's address is kept as '' (one value in an index).
+* document keys: a missing part of a document's address is kept as '' (one value in an index);
+  a listing names each document id once, with its newest time across registrations (STATE-14).
 """
 import json
 from abc import ABC, abstractmethod
@@ -289,3 +290,12 @@ def scope_fields(scope):
     elif not scope.all_registrations:
         fields["registration"] = ""
     return fields
+
+
+def newest_per_id(rows):
+    """[(doc_id, updated_ms)] from stored (doc_id, updated_ms) rows: each id once, with its newest
+    time (one id can be stored under several registrations, STATE-14), ordered by id."""
+    newest = {}
+    for doc_id, updated_ms in rows:
+        newest[doc_id] = max(updated_ms, newest.get(doc_id, updated_ms))
+    return sorted(newest.items())

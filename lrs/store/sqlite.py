@@ -36,6 +36,7 @@ Connections: one per thread (and per process: a connection inherited through for
 used by the child). The schema is created and upgraded on first use (MIGRATIONS).
 """
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -46,7 +47,8 @@ from contextlib import contextmanager
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
-from .rules import BatchTransaction, document_fields, prepare_body, scope_fields, seq_bounds, write_batch
+from .rules import (BatchTransaction, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
+                    write_batch)
 
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
@@ -169,6 +171,18 @@ def _namespace(kind):
 
 def _marks(count):
     return ",".join("?" * count)
+
+
+def _translated(method):
+    """Report every error of the SQLite driver as StorageUnavailable (503), with its words: the
+    layers above know only the LRS's errors."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as error:
+            raise StorageUnavailable("SQLite: %s" % error) from error
+    return wrapper
 
 
 def _unavailable(error):
@@ -367,6 +381,7 @@ class SQLiteStorage(StorageBackend):
                 raise
             self._schema_ready = True
 
+    @_translated
     def schema_version(self):
         return self._conn().execute("SELECT max(version) FROM schema_version").fetchone()[0]
 
@@ -482,6 +497,7 @@ class SQLiteStorage(StorageBackend):
 
     # --- stores ------------------------------------------------------------------------
 
+    @_translated
     def create_store(self, name):
         info = StoreInfo(id=uuid.uuid4().hex, name=name, created_ms=now_ms())
         try:
@@ -492,10 +508,12 @@ class SQLiteStorage(StorageBackend):
             raise ValueError("a store named %r exists" % name) from None
         return info
 
+    @_translated
     def get_store(self, name):
         row = self._read("SELECT id, name, created_ms FROM stores WHERE name = ?", (name,)).fetchone()
         return StoreInfo(*row) if row else None
 
+    @_translated
     def list_stores(self):
         rows = self._read("SELECT id, name, created_ms FROM stores WHERE name IS NOT NULL "
                           "ORDER BY name").fetchall()
@@ -534,6 +552,7 @@ class SQLiteStorage(StorageBackend):
         return Credential(key=key, secret_hash=secret_hash, store_id=store_id, scopes=json.loads(scopes),
                           name=name, admin=bool(admin), created_ms=created_ms, revoked=bool(revoked))
 
+    @_translated
     def add_credential(self, credential):
         c = credential
         try:
@@ -545,11 +564,13 @@ class SQLiteStorage(StorageBackend):
         except sqlite3.IntegrityError:
             raise ValueError("a credential with key %r exists" % c.key) from None
 
+    @_translated
     def get_credential(self, key):
         row = self._read("SELECT %s FROM credentials WHERE key = ?" % self._CREDENTIAL_COLUMNS,
                          (key,)).fetchone()
         return self._credential(row) if row else None
 
+    @_translated
     def list_credentials(self, store_id=None):
         if store_id is None:
             rows = self._read("SELECT %s FROM credentials ORDER BY key" % self._CREDENTIAL_COLUMNS)
@@ -558,6 +579,7 @@ class SQLiteStorage(StorageBackend):
                               % self._CREDENTIAL_COLUMNS, (store_id,))
         return [self._credential(row) for row in rows.fetchall()]
 
+    @_translated
     def revoke_credential(self, key):
         with self._write() as conn:
             return conn.execute("UPDATE credentials SET revoked = 1 WHERE key = ? AND revoked = 0",
@@ -601,6 +623,7 @@ class SQLiteStorage(StorageBackend):
             self._cache_kid(pair, kid)
         return kid
 
+    @_translated
     def insert_statements(self, store_id, batch):
         ids = [r.id.lower() for r in batch.statements]
         # serialise outside the write lock; `stored` (and `timestamp`) are spliced in below
@@ -670,6 +693,7 @@ class SQLiteStorage(StorageBackend):
 
     # --- statements: reading -----------------------------------------------------------
 
+    @_translated
     def get_statements(self, store_id, ids):
         sid = self._sid(store_id)
         found = {}
@@ -684,6 +708,7 @@ class SQLiteStorage(StorageBackend):
                                                       body=bytes(body))
         return found
 
+    @_translated
     def committed_order(self, store_id):
         sid = self._sid(store_id)
         if sid is None:
@@ -696,6 +721,7 @@ class SQLiteStorage(StorageBackend):
                          "ORDER BY stored_ms DESC, pk DESC LIMIT 1", (sid, ms)).fetchone()
         return row[0] & SEQ_MAX if row else 0
 
+    @_translated
     def query_statements(self, store_id, query):
         empty = StatementPage(statements=[], more=False)
         sid = self._sid(store_id)
@@ -764,6 +790,7 @@ class SQLiteStorage(StorageBackend):
 
     # --- activities, agents, attachments -----------------------------------------------
 
+    @_translated
     def get_activity_definition(self, store_id, activity_id):
         sid = self._sid(store_id)
         if sid is None:
@@ -772,6 +799,7 @@ class SQLiteStorage(StorageBackend):
                          (sid, activity_id)).fetchone()
         return json.loads(row[0]) if row else None
 
+    @_translated
     def get_agent_names(self, store_id, agent_key):
         sid = self._sid(store_id)
         if sid is None:
@@ -780,6 +808,7 @@ class SQLiteStorage(StorageBackend):
                          (sid, agent_key)).fetchone()
         return json.loads(row[0]) if row else []
 
+    @_translated
     def get_attachments(self, store_id, hashes):
         sid = self._sid(store_id)
         found = {}
@@ -813,19 +842,15 @@ class SQLiteStorage(StorageBackend):
         return Document(content=bytes(row[0]), content_type=row[1], etag=row[2], updated_ms=row[3]) \
             if row else None
 
+    @_translated
     def get_document(self, store_id, key):
         sid = self._sid(store_id)
         if sid is None:
             return None
-        try:
-            return self._current_document(self._conn(), sid, key)
-        except sqlite3.Error as error:
-            if _unavailable(error):
-                raise StorageUnavailable("SQLite read failed: %s" % error) from error
-            raise
+        return self._current_document(self._conn(), sid, key)
 
+    @_translated
     def list_documents(self, store_id, scope, since_ms=None):
-        """Ids are unique in the answer: across registrations (STATE-14) the newest time counts."""
         sid = self._sid(store_id)
         if sid is None:
             return []
@@ -833,10 +858,9 @@ class SQLiteStorage(StorageBackend):
         if since_ms is not None:
             sql += " AND updated_ms > ?"
             params.append(since_ms)
-        rows = self._read("SELECT doc_id, max(updated_ms) FROM documents WHERE %s GROUP BY doc_id "
-                          "ORDER BY doc_id" % sql, params).fetchall()
-        return [(doc_id, updated_ms) for doc_id, updated_ms in rows]
+        return newest_per_id(self._read("SELECT doc_id, updated_ms FROM documents WHERE %s" % sql, params))
 
+    @_translated
     def write_document(self, store_id, key, decide):
         with self._write() as conn:                                          # CONC-18
             sid = self._sid_for_write(conn, store_id)
@@ -849,6 +873,7 @@ class SQLiteStorage(StorageBackend):
                                                        new.updated_ms])
             return new
 
+    @_translated
     def delete_document(self, store_id, key, check):
         with self._write() as conn:
             sid = self._sid_for_write(conn, store_id)
@@ -859,6 +884,7 @@ class SQLiteStorage(StorageBackend):
             conn.execute("DELETE FROM documents WHERE " + self._DOC_WHERE, self._doc_params(sid, key))
             return True
 
+    @_translated
     def delete_documents(self, store_id, scope):
         sid = self._sid(store_id)
         if sid is None:

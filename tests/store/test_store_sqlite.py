@@ -219,3 +219,15 @@ def test_concurrent_threads_each_get_their_own_result(tmp_path):
     with pytest.raises(DuplicateStatements):
         storage.insert_statements("store", InsertBatch(statements=[_record(3)]))
     assert storage.last_seq("store") == 40
+
+
+def test_any_driver_error_is_reported_as_storage_unavailable(tmp_path):
+    """Issue 10: the layers above know only the LRS's errors, never sqlite3's."""
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))
+    storage._conn().execute("DROP TABLE agents")
+    with pytest.raises(StorageUnavailable, match="no such table"):
+        storage.get_agent_names("store", "mbox:mailto:a@example.gov")
+    storage._conn().execute("DROP TABLE statement_keys")
+    with pytest.raises(StorageUnavailable):
+        storage.query_statements("store", StatementQuery(filters=[("verb", "v")]))
