@@ -64,7 +64,7 @@ class Settings:
     auth_cache_seconds: int = 30
     secret_hash_iterations: int = 210_000
     state_put_conflict: bool = False
-    consistent_through_lag_ms: int = 0
+    consistent_through_lag_ms: int = 1000
     log_level: str = "INFO"
 
     # environment variable -> (attribute, parser)

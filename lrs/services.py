@@ -49,6 +49,8 @@ def build_services(settings, storage, metrics=None):
 def open_configured_storage(settings):
     """The storage the settings name; ConfigError or StorageUnavailable with one clear line."""
     options = {"synchronous": settings.sqlite_synchronous} if settings.database_url.startswith("sqlite") else {}
+    # Consistent-Through says "now - lag" only if every batch commits well within the lag
+    options["max_commit_delay_ms"] = settings.consistent_through_lag_ms // 2 or None
     try:
         storage = open_storage(settings.database_url, **options)
     except StorageUnavailable:

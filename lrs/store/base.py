@@ -159,6 +159,10 @@ class StorageBackend(ABC):
     # interleave writers and readers step by step. None in production.
     before_commit = None
 
+    # A statement batch commits within this many ms of its `stored` time or is rolled back
+    # (rules.check_commit_deadline); None: no limit. Set from LRS_CONSISTENT_THROUGH_LAG_MS.
+    max_commit_delay_ms = None
+
     def _before_commit(self, store_id, ids):
         if self.before_commit is not None:
             self.before_commit(store_id, ids)

@@ -40,7 +40,7 @@ from pymongo.write_concern import WriteConcern
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
-from .rules import (BatchTransaction, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
+from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
 CHUNK_BYTES = 1 << 20
@@ -164,9 +164,10 @@ class _Batch(BatchTransaction):
 
 class MongoStorage(StorageBackend):
     def __init__(self, url, server_selection_timeout_ms=5000, database=None, client=None,
-                 transaction_timeout_s=TRANSACTION_TIMEOUT_S, **client_options):
+                 transaction_timeout_s=TRANSACTION_TIMEOUT_S, max_commit_delay_ms=None, **client_options):
         """`client`: an already connected client (tests give a transaction-capable test double)."""
         self.transaction_timeout_s = transaction_timeout_s
+        self.max_commit_delay_ms = max_commit_delay_ms
         self._write_concern = WriteConcern("majority", wtimeout=WRITE_TIMEOUT_MS, j=True)
         if client is not None:
             self._client, self._owns_client = client, False
@@ -330,6 +331,8 @@ class MongoStorage(StorageBackend):
         def work(session):
             results = write_batch(_Batch(self.db, session, store_id), batch, prepared, now_ms())
             self._before_commit(store_id, ids)
+            if results:
+                check_commit_deadline(results[0].stored_ms, now_ms(), self.max_commit_delay_ms)
             return results
         return self._in_transaction(work)
 

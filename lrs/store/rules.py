@@ -24,6 +24,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from ..errors import StorageUnavailable
 from ..timeutil import format_ms
 from .base import StoredStatement
 
@@ -247,6 +248,17 @@ def merge_agent_names(tx, agent_names):
         merged = list(dict.fromkeys(list(current) + list(names)))
         if merged != current:
             tx.put_agent_names(agent_key, merged)
+
+
+def check_commit_deadline(stored_ms, now_ms, max_commit_delay_ms):
+    """Give up a batch about to commit later than max_commit_delay_ms after its `stored` time.
+
+    This is what lets X-Experience-API-Consistent-Through say "now - LRS_CONSISTENT_THROUGH_LAG_MS"
+    truthfully while a store is idle: a batch commits within the delay of its stored time, or not
+    at all (the client gets 503 and sends it again, under a new stored time)."""
+    if max_commit_delay_ms and now_ms - stored_ms > max_commit_delay_ms:
+        raise StorageUnavailable("the write took longer than %d ms to commit and was rolled back; send it "
+                                 "again" % max_commit_delay_ms)
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
-from .rules import (BatchTransaction, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
+from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
 SEQ_BITS = 40
@@ -305,13 +305,14 @@ class _Batch(BatchTransaction):
 
 
 class SQLiteStorage(StorageBackend):
-    def __init__(self, path, synchronous="FULL", busy_timeout_ms=30000):
+    def __init__(self, path, synchronous="FULL", busy_timeout_ms=30000, max_commit_delay_ms=None):
         synchronous = str(synchronous).upper()
         if synchronous not in ("FULL", "NORMAL", "EXTRA"):
             raise ValueError("synchronous must be FULL or NORMAL, got %r" % synchronous)
         self.path = os.path.abspath(path)
         self.synchronous = synchronous
         self.busy_timeout_ms = int(busy_timeout_ms)
+        self.max_commit_delay_ms = max_commit_delay_ms
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections = []            # every connection this object opened (for close)
@@ -662,6 +663,9 @@ class SQLiteStorage(StorageBackend):
                                 if _unavailable(error) else error
                             continue
                         conn.execute("RELEASE batch")
+                    written = [job.results[0].stored_ms for job in jobs if job.results]
+                    if written:
+                        check_commit_deadline(min(written), now_ms(), self.max_commit_delay_ms)
         except BaseException as error:            # nothing of this transaction is kept
             for job in jobs:
                 if job.error is None:

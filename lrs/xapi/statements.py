@@ -258,8 +258,8 @@ class StatementService:
 
     def consistent_through_ms(self, store_id=None):
         """X-Experience-API-Consistent-Through (QRY-39, QRY-40): every statement stored at or before
-        it is visible. A batch still being written has a `stored` after the last committed one's,
-        so that one is the honest answer; read before the statements a response returns."""
+        it is visible. A batch still being written has a `stored` after the last committed one's;
+        read before the statements a response returns."""
         if store_id is None:                                   # no store: nothing to be behind on
             return now_ms() - self.settings.consistent_through_lag_ms
         try:
@@ -268,7 +268,12 @@ class StatementService:
             return 0
 
     def _consistent_through(self, last_seq, last_stored_ms):
-        return min(now_ms() - self.settings.consistent_through_lag_ms, last_stored_ms if last_seq else 0)
+        """The newest committed batch's stored time, or, on a store idle for longer than the lag,
+        now - lag: batches commit within half the lag of their stored time or not at all (the
+        store's max_commit_delay_ms), so nothing stored before it can still appear."""
+        lag = self.settings.consistent_through_lag_ms
+        committed = last_stored_ms if last_seq else 0
+        return max(committed, now_ms() - lag) if lag else committed
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -359,9 +359,19 @@ def test_every_statement_response_has_consistent_through_QRY_39(client):
         assert response.headers["X-Experience-API-Consistent-Through"].endswith("Z")
 
 
-def test_consistent_through_is_the_stored_time_of_the_last_committed_batch_QRY_39(client):
+def _consistent_through_ms(response):
+    from datetime import datetime
+
+    from lrs.timeutil import datetime_to_ms
+    text = response.headers["X-Experience-API-Consistent-Through"]
+    return datetime_to_ms(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+def test_consistent_through_is_the_stored_time_of_the_last_committed_batch_QRY_39(make_app):
     """Issue 10: not "now" (a batch still being written has an earlier stored), but the newest
     committed one, read before the page; every statement stored at or before it is returned."""
+    from .conftest import XAPIClient
+    client = XAPIClient(make_app(consistent_through_lag_ms=0), "1.0.3")
     post(client)
     newest = post(client)
     response = query(client)
@@ -370,10 +380,20 @@ def test_consistent_through_is_the_stored_time_of_the_last_committed_batch_QRY_3
     assert response.json["statements"][0]["stored"] == stored
 
 
-def test_an_empty_store_promises_nothing_through_consistent_through_QRY_39(client):
-    response = query(client)
+def test_an_empty_store_without_lag_promises_nothing_through_consistent_through_QRY_39(make_app):
+    from .conftest import XAPIClient
+    response = query(XAPIClient(make_app(consistent_through_lag_ms=0), "1.0.3"))
     assert response.json["statements"] == []
     assert response.headers["X-Experience-API-Consistent-Through"].startswith("1970-01-01T00:00:00")
+
+
+def test_an_idle_store_is_consistent_through_now_minus_the_lag_QRY_39(client):
+    """Batches commit within half the lag of their stored time or not at all, so an idle store
+    can promise now - lag (LRS_CONSISTENT_THROUGH_LAG_MS, 1000 by default)."""
+    before = int(time.time() * 1000)
+    through = _consistent_through_ms(query(client))
+    after = int(time.time() * 1000)
+    assert before - 1000 - 1 <= through <= after - 1000
 
 
 def test_a_single_statement_carries_last_modified_QRY_47(client):

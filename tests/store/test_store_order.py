@@ -160,3 +160,18 @@ def test_voiding_and_definitions_of_a_failed_batch_are_rolled_back_with_it(stora
     assert storage.get_statements(store, [target.id])[target.id].voided is False
     assert storage.get_activity_definition(store, "http://example.gov/unit") is None
     assert [i for i, _ in _visible(storage, store)] == [target.id]
+
+
+def test_a_batch_that_cannot_commit_within_the_delay_is_rolled_back(storage, store, put):
+    """What lets Consistent-Through say now - lag on an idle store: a batch commits within
+    max_commit_delay_ms of its stored time or not at all (503 to the client, which resends)."""
+    import time
+
+    from lrs.errors import StorageUnavailable
+    storage.max_commit_delay_ms = 50
+    slow = _batch(1)
+    storage.before_commit = lambda store_id, ids: time.sleep(0.2) if ids == [slow[0].id] else None
+    with pytest.raises(StorageUnavailable, match="longer than 50 ms"):
+        put(*slow)
+    assert storage.get_statements(store, [slow[0].id]) == {}
+    assert put(*_batch(1))[0].seq == 1
