@@ -717,7 +717,8 @@ class SQLiteStorage(StorageBackend):
         sid = self._sid(store_id)
         if sid is None:
             return 0, 0
-        return tuple(self._read("SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone())
+        row = self._read("SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone()
+        return tuple(row) if row else (0, 0)
 
     def _seq_at_or_before(self, sid, ms):
         """The highest seq stored at or before ms (0 if none): stored is non-decreasing in seq."""
