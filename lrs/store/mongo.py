@@ -601,3 +601,23 @@ class MongoStorage(StorageBackend):
     def delete_documents(self, store_id, scope):
         return self.db.documents.delete_many(self._scope_selector(store_id, scope)).deleted_count
 
+    # --- server-side secrets -----------------------------------------------------------
+
+    def get_or_create_secret(self, name, make):
+        value = self._find_secret(name)
+        if value is None:
+            value = self._add_secret(name, bytes(make()))      # made outside the mongomock lock
+        return value
+
+    @_guarded
+    def _find_secret(self, name):
+        doc = self.db.secrets.find_one({"_id": name})
+        return bytes(doc["value"]) if doc else None
+
+    @_guarded
+    def _add_secret(self, name, value):
+        try:                                                    # the first insert wins (unique _id)
+            self.db.secrets.insert_one({"_id": name, "value": value})
+        except DuplicateKeyError:
+            pass
+        return bytes(self.db.secrets.find_one({"_id": name})["value"])
