@@ -1,4 +1,5 @@
 """The service layer, wired: what the HTTP layer and the command line use, without Flask."""
+import secrets
 from dataclasses import dataclass
 
 from .auth import Authenticator
@@ -6,6 +7,7 @@ from .config import ConfigError, Settings
 from .errors import StorageUnavailable
 from .store import open_storage
 from .xapi.documents import DocumentService
+from .xapi.query import CURSOR_SECRET_NAME, CursorCodec
 from .xapi.signatures import check_signature
 from .xapi.statements import StatementService
 
@@ -29,6 +31,7 @@ class Services:
     authenticator: Authenticator
     statements: StatementService
     documents: DocumentService
+    cursors: CursorCodec
 
 
 def build_services(settings, storage, metrics=None):
@@ -37,7 +40,16 @@ def build_services(settings, storage, metrics=None):
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds),
         statements=StatementService(storage, settings, signature_checker=check_signature, metrics=metrics),
-        documents=DocumentService(storage, settings))
+        documents=DocumentService(storage, settings),
+        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit))
+
+
+def cursor_key(settings, storage):
+    """The key that authenticates `more` cursors: LRS_CURSOR_KEY, else one made once and kept in
+    the database, so that every worker and replica issues and accepts the same cursors."""
+    if settings.cursor_key:
+        return settings.cursor_key.encode("utf-8")
+    return storage.get_or_create_secret(CURSOR_SECRET_NAME, lambda: secrets.token_bytes(32))
 
 
 def open_configured_storage(settings):

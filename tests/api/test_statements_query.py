@@ -248,17 +248,6 @@ def test_more_cannot_be_combined_with_other_parameters_QRY_51(client):
     assert client.get(more + "&limit=1").status_code == 400
 
 
-def test_a_more_link_from_another_store_sees_only_its_own_store_QRY_52(client, app):
-    from lrs.auth import create_credential
-    storage = app.extensions["lrs"].storage
-    other = storage.create_store("other-agency")
-    key, secret = create_credential(storage, other.id, ["all"], iterations=1000)
-    for _ in range(3):
-        post(client)
-    more = query(client, limit="1").json["more"]
-    assert ids_of(client.with_auth(key, secret).get(more)) == []
-
-
 def test_a_garbled_more_token_is_rejected(client):
     assert client.get("/xapi/statements?more=garbage!").status_code == 400
 
