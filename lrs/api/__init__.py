@@ -22,6 +22,14 @@ xapi = Blueprint("xapi", __name__, url_prefix="/xapi")
 OPEN_ENDPOINTS = {"xapi.about"}
 STATEMENT_ENDPOINTS = {"xapi.statements"}
 
+# Stored documents and attachments are served with the Content-Type their writer chose (DOC-1,
+# MPR-3), text/html and image/svg+xml included. Browsers must neither guess another type nor run
+# anything such content holds, on this origin or any: every xAPI response is marked inert.
+INERT_CONTENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+}
+
 CORS_ALLOW_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, "
                       "Accept-Language, X-Request-ID")
 CORS_EXPOSE_HEADERS = ("ETag, Last-Modified, X-Experience-API-Version, "
@@ -69,6 +77,7 @@ def _xapi_headers(response):
     services = lrs()
     version = getattr(g, "version", None) or services.settings.fallback_xapi_version
     response.headers["X-Experience-API-Version"] = version
+    response.headers.update(INERT_CONTENT_HEADERS)
     if request.endpoint in STATEMENT_ENDPOINTS or request.path.rstrip("/").endswith("/statements"):
         response.headers["X-Experience-API-Consistent-Through"] = format_ms(
             services.statements.consistent_through_ms())
