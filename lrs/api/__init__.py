@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import LRSError, StorageUnavailable
+from ..errors import LRSError, PayloadTooLarge, StorageUnavailable
 from ..timeutil import format_ms
 from ..versions import RULES, negotiate
 
@@ -47,6 +47,9 @@ def _authenticate_and_negotiate():
     if request.method == "OPTIONS":
         return None                                   # CORS preflight (HDR-8)
     alternate_error = request.environ.get("lrs.alternate_error")
+    if "lrs.alternate_too_large" in request.environ:       # its credentials are in the unread form
+        raise PayloadTooLarge("the form body is larger than the %d bytes this LRS accepts (HTTP-9)"
+                              % request.environ["lrs.alternate_too_large"])
     g.version = _optional_version(services)          # for the response header, even on errors
     if request.endpoint in OPEN_ENDPOINTS:
         return None
