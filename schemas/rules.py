@@ -1,4 +1,4 @@
-"""The data rules that differ between xAPI 1.0.3 and 2.0.0, in one table (DESIGN.md "Versions").
+"""The data rules that differ between xAPI 1.0.3 and 2.0.0, in one table (schemas/README.md, "How it is built").
 
 Everything else that differs is structural and lives in the schema classes as subclasses
 (``Context20Schema(Context103Schema)`` adds contextAgents/contextGroups, CTX-1, CAG-8), chosen
