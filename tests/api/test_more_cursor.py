@@ -39,8 +39,9 @@ def state_of(token):
 
 
 def edited(token, state):
-    """The token with its state replaced and its HMAC kept: what a client can make."""
-    return _b64(json.dumps(state).encode()) + "." + token.partition(".")[2]
+    """The token with its state replaced and the rest kept as issued: what a client can make."""
+    _, dot, mac = token.partition(".")
+    return _b64(json.dumps(state).encode()) + dot + mac
 
 
 def sealed(app, client, state):
