@@ -9,6 +9,9 @@ from dataclasses import dataclass, field, fields
 from schemas.versions import SUPPORTED_VERSIONS, XAPI_1_0_3
 
 
+MIN_CURSOR_KEY_LENGTH = 32
+
+
 class ConfigError(ValueError):
     """A setting has a value the LRS cannot use."""
 
@@ -54,6 +57,7 @@ class Settings:
     fallback_xapi_version: str = XAPI_1_0_3
     admin_key: str = ""
     admin_secret: str = ""
+    cursor_key: str = ""
     public_url: str = "http://localhost:8000"
     max_body_bytes: int = 20 * 1024 * 1024
     max_document_bytes: int = 2 * 1024 * 1024
@@ -80,6 +84,7 @@ class Settings:
             "LRS_FALLBACK_XAPI_VERSION": ("fallback_xapi_version", str),
             "LRS_ADMIN_KEY": ("admin_key", str),
             "LRS_ADMIN_SECRET": ("admin_secret", str),
+            "LRS_CURSOR_KEY": ("cursor_key", str),
             "LRS_PUBLIC_URL": ("public_url", str),
             "LRS_MAX_BODY_BYTES": ("max_body_bytes", lambda n, v: _int(n, v, 1024)),
             "LRS_MAX_DOCUMENT_BYTES": ("max_document_bytes", lambda n, v: _int(n, v, 1)),
@@ -118,6 +123,9 @@ class Settings:
                               % (", ".join(SUPPORTED_VERSIONS), self.fallback_xapi_version))
         if bool(self.admin_key) != bool(self.admin_secret):
             raise ConfigError("LRS_ADMIN_KEY and LRS_ADMIN_SECRET must be set together")
+        if self.cursor_key and len(self.cursor_key) < MIN_CURSOR_KEY_LENGTH:
+            raise ConfigError("LRS_CURSOR_KEY must be at least %d characters (e.g. 64 random hex digits), got %d"
+                              % (MIN_CURSOR_KEY_LENGTH, len(self.cursor_key)))
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError("LRS_PUBLIC_URL must be an http(s) URL, got %r" % self.public_url)
 

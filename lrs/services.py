@@ -1,4 +1,5 @@
 """The service layer, wired: what the HTTP layer and the command line use, without Flask."""
+import secrets
 from dataclasses import dataclass
 
 from .auth import Authenticator
@@ -8,6 +9,7 @@ from .store import open_storage
 from .xapi.activities import ActivityService
 from .xapi.agents import AgentService
 from .xapi.documents import DocumentService
+from .xapi.query import CURSOR_SECRET_NAME, CursorCodec
 from .xapi.signatures import check_signature
 from .xapi.statements import StatementService
 
@@ -33,6 +35,7 @@ class Services:
     documents: DocumentService
     activities: ActivityService
     agents: AgentService
+    cursors: CursorCodec
 
 
 def build_services(settings, storage, metrics=None):
@@ -43,7 +46,16 @@ def build_services(settings, storage, metrics=None):
         statements=StatementService(storage, settings, signature_checker=check_signature, metrics=metrics),
         documents=DocumentService(storage, settings),
         activities=ActivityService(storage),
-        agents=AgentService(storage))
+        agents=AgentService(storage),
+        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit))
+
+
+def cursor_key(settings, storage):
+    """The key that authenticates `more` cursors: LRS_CURSOR_KEY, else one made once and kept in
+    the database, so that every worker and replica issues and accepts the same cursors."""
+    if settings.cursor_key:
+        return settings.cursor_key.encode("utf-8")
+    return storage.get_or_create_secret(CURSOR_SECRET_NAME, lambda: secrets.token_bytes(32))
 
 
 def open_configured_storage(settings):

@@ -73,8 +73,9 @@ class GroupSchema(XSchema):
         if count > 1:
             raise XAPIValidationError("an identified Group carries exactly one identifier of mbox, mbox_sha1sum, "
                                       "openid, account; found %d (AGT-10)" % count)
-        if count == 0 and "member" not in out:
-            raise XAPIValidationError("an anonymous Group (no identifier) must list its member Agents (AGT-9)")
+        if count == 0 and not out.get("member"):       # absent or [] (Data 2.4.2.2)
+            raise XAPIValidationError("an anonymous Group (no identifier) must list at least one member "
+                                      "Agent (AGT-9)", ["member"] if "member" in out else [])
 
 
 class TeamSchema(GroupSchema):

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from schemas.versions import RULES
 from werkzeug.exceptions import HTTPException
 
-from ..errors import LRSError, StorageUnavailable
+from ..errors import LRSError, PayloadTooLarge, StorageUnavailable
 from ..timeutil import format_ms
 from ..versions import negotiate
 
@@ -22,6 +22,14 @@ xapi = Blueprint("xapi", __name__, url_prefix="/xapi")
 # endpoints that answer without credentials or version header (ABOUT-4, VER-13)
 OPEN_ENDPOINTS = {"xapi.about"}
 STATEMENT_ENDPOINTS = {"xapi.statements"}
+
+# Stored documents and attachments are served with the Content-Type their writer chose (DOC-1,
+# MPR-3), text/html and image/svg+xml included. Browsers must neither guess another type nor run
+# anything such content holds, on this origin or any: every xAPI response is marked inert.
+INERT_CONTENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+}
 
 CORS_ALLOW_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, "
                       "Accept-Language, X-Request-ID")
@@ -40,6 +48,9 @@ def _authenticate_and_negotiate():
     if request.method == "OPTIONS":
         return None                                   # CORS preflight (HDR-8)
     alternate_error = request.environ.get("lrs.alternate_error")
+    if "lrs.alternate_too_large" in request.environ:       # its credentials are in the unread form
+        raise PayloadTooLarge("the form body is larger than the %d bytes this LRS accepts (HTTP-9)"
+                              % request.environ["lrs.alternate_too_large"])
     g.version = _optional_version(services)          # for the response header, even on errors
     if request.endpoint in OPEN_ENDPOINTS:
         return None
@@ -70,6 +81,7 @@ def _xapi_headers(response):
     services = lrs()
     version = getattr(g, "version", None) or services.settings.fallback_xapi_version
     response.headers["X-Experience-API-Version"] = version
+    response.headers.update(INERT_CONTENT_HEADERS)
     if request.endpoint in STATEMENT_ENDPOINTS or request.path.rstrip("/").endswith("/statements"):
         consistent_through = getattr(g, "consistent_through_ms", None)
         if consistent_through is None:

@@ -264,3 +264,13 @@ class StorageBackend(ABC):
     @abstractmethod
     def delete_documents(self, store_id, scope: DocumentScope) -> int:
         """Delete every document in the scope; return how many."""
+
+    # server-side secrets
+    @abstractmethod
+    def get_or_create_secret(self, name, make: Callable[[], bytes]) -> bytes:
+        """The secret kept under `name`, made by calling make() and kept when there is none yet.
+
+        Every caller, in every process and on every replica sharing the database, gets the same
+        bytes: when several create at once, one value wins and all of them return it. Secrets are
+        never listed or returned by any other method.
+        """

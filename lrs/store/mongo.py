@@ -464,3 +464,15 @@ class MongoStorage(StorageBackend):
         return self._in_transaction(lambda session: self.db.documents.delete_many(
             {"store": store_id, **scope_fields(scope)}, session=session).deleted_count)
 
+    # --- server-side secrets -----------------------------------------------------------
+
+    @_guarded
+    def get_or_create_secret(self, name, make):
+        doc = self.db.secrets.find_one({"_id": name})
+        if doc is not None:
+            return bytes(doc["value"])
+        try:                                                    # the first insert wins (unique _id)
+            self.db.secrets.insert_one({"_id": name, "value": bytes(make())})
+        except DuplicateKeyError:
+            pass
+        return bytes(self.db.secrets.find_one({"_id": name})["value"])

@@ -147,6 +147,12 @@ MIGRATIONS = [
             updated_ms INTEGER NOT NULL,
             PRIMARY KEY (sid, kind, activity_id, agent_key, registration, doc_id))""",
     ],
+    [
+        # server-side secrets (e.g. the key that authenticates `more` cursors), made once
+        """CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            value BLOB NOT NULL)""",
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -897,3 +903,15 @@ class SQLiteStorage(StorageBackend):
         sql, params = self._scope_sql(sid, scope)
         with self._write() as conn:
             return conn.execute("DELETE FROM documents WHERE " + sql, params).rowcount
+
+    # --- server-side secrets -----------------------------------------------------------
+
+    @_translated
+    def get_or_create_secret(self, name, make):
+        row = self._read("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            value = bytes(make())                     # made outside the writer lock
+            with self._write() as conn:               # the first INSERT wins, across processes
+                conn.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, value))
+                row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0])

@@ -234,8 +234,8 @@ class StatementService:
 
     def query(self, principal, request, version, languages, more_url):
         """A StatementResult page (QRY-1, QRY-13..QRY-27, QRY-41..QRY-45)."""
-        limit = request.limit or self.settings.statement_page_limit
-        limit = min(limit, self.settings.statement_page_limit)
+        page_limit = self.settings.statement_page_limit
+        limit = min(request.limit, page_limit) if request.limit > 0 else page_limit      # never unbounded
         last_seq, last_stored_ms = self.storage.committed_order(principal.store_id)
         max_seq = request.max_seq
         if max_seq is None and not request.ascending:
