@@ -10,7 +10,7 @@ import pytest
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ADMIN = ("system-admin", "system-secret")
+ADMIN = ("system-admin", "system-secret-for-tests")
 HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
 
