@@ -108,21 +108,22 @@ def _json_formatter():
 
 
 _QUERY = re.compile(r"""(/[^\s?'"]*)\?[^\s'"]*""")
+_CLIENT_ADDRESS = re.compile(r"\bip=\S*?(?=:\s|\s|$)")
 
 
-def strip_query_strings(text):
-    """text with the query string of every path in it removed (agent mailboxes, registrations
-    and `more` cursors travel in query strings)."""
-    return _QUERY.sub(r"\1?[query removed]", text)
+def strip_personal_data(text):
+    """text without the query string of any path in it (agent mailboxes, registrations and
+    `more` cursors travel in query strings) and without a client address (ip=...)."""
+    return _CLIENT_ADDRESS.sub("ip=[removed]", _QUERY.sub(r"\1?[query removed]", text))
 
 
-class _NoQueryStrings(logging.Filter):
-    """gunicorn's own lines quote request URIs ("Error handling request /xapi/...?agent=...",
-    "Invalid request ...: 'GET /...?...'"): the message is kept without their query strings."""
+class _NoPersonalData(logging.Filter):
+    """gunicorn's own lines quote request URIs and client addresses ("Error handling request
+    /xapi/...?agent=...", "Invalid request from ip=...: 'GET /...?...'"): they are kept without."""
 
     def filter(self, record):
         message = record.getMessage()
-        cleaned = strip_query_strings(message)
+        cleaned = strip_personal_data(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
@@ -144,8 +145,8 @@ class LRSLogger(glogging.Logger):
                 handler.setFormatter(formatter)
                 if type(handler) is logging.StreamHandler:      # "-": standard error, not stdout
                     handler.setStream(sys.stderr)
-        if not any(isinstance(f, _NoQueryStrings) for f in self.error_log.filters):
-            self.error_log.addFilter(_NoQueryStrings())
+        if not any(isinstance(f, _NoPersonalData) for f in self.error_log.filters):
+            self.error_log.addFilter(_NoPersonalData())
 
     def access(self, resp, req, environ, request_time):
         if not self.cfg.accesslog:

@@ -127,11 +127,13 @@ def test_no_logging_dictionary_that_would_switch_the_access_log_on_issue_11(load
     ("Error handling request /xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3Aada%40x.gov%22%7D",
      "Error handling request /xapi/statements?[query removed]"),
     ("Invalid request from ip=10.0.0.1: Invalid HTTP request line: 'GET /x?more=abc HTTP/1.1 y'",
-     "Invalid request from ip=10.0.0.1: Invalid HTTP request line: 'GET /x?[query removed] HTTP/1.1 y'"),
+     "Invalid request from ip=[removed]: Invalid HTTP request line: 'GET /x?[query removed] HTTP/1.1 y'"),
+    ("Invalid request from ip=::1: Invalid HTTP Version 'HTTP/9'",
+     "Invalid request from ip=[removed]: Invalid HTTP Version 'HTTP/9'"),
     ("Worker exiting (pid: 12)", "Worker exiting (pid: 12)"),
 ])
-def test_gunicorn_lines_lose_their_query_strings_issue_11(load, line, kept):
-    assert load()["strip_query_strings"](line) == kept
+def test_gunicorn_lines_lose_query_strings_and_client_addresses_issue_11(load, line, kept):
+    assert load()["strip_personal_data"](line) == kept
 
 
 def test_on_starting_creates_a_metrics_directory_when_none_is_set(load, monkeypatch):

@@ -79,7 +79,7 @@ def test_access_log_to_a_file_has_no_query_or_user_issue_11(tmp_path, sqlite_url
     assert [e["path"] for e in _json_lines(text)].count("/xapi/statements") == 3
 
 
-def test_a_malformed_request_line_is_logged_without_its_query_string_issue_11(tmp_path, sqlite_url):
+def test_a_malformed_request_line_is_logged_without_its_query_string_or_address_issue_11(tmp_path, sqlite_url):
     stderr_path = tmp_path / "stderr.log"
     server = Server(sqlite_url, extra_env={"LRS_ACCESS_LOG": "-"}).start(log_path=str(stderr_path))
     try:
@@ -92,3 +92,4 @@ def test_a_malformed_request_line_is_logged_without_its_query_string_issue_11(tm
     text = stderr_path.read_text()
     assert "Invalid request" in text
     _assert_private(text)
+    assert "127.0.0.1" not in text                       # nor the client's address
