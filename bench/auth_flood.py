@@ -3,10 +3,11 @@
     .venv/bin/python -m bench.auth_flood                  # about 1.5 minutes
     .venv/bin/python -m bench.auth_flood --no-limits      # the same with the failure limits off
 
-Starts gunicorn (`deploy/gunicorn.conf.py`, `wsgi:app`, 2 workers) on 127.0.0.1 with a fresh
-SQLite database whose admin credential comes from LRS_ADMIN_KEY/LRS_ADMIN_SECRET (so it is hashed
+For each scenario, starts gunicorn (`deploy/gunicorn.conf.py`, `wsgi:app`, 2 workers) on
+127.0.0.1 with a fresh SQLite database (so that no failure count carries over from one scenario
+to the next) whose admin credential comes from LRS_ADMIN_KEY/LRS_ADMIN_SECRET (so it is hashed
 with the full PBKDF2), and adds a credential hashed with PBKDF2 as an earlier release did, which
-the server has never seen verified. Then, for each scenario, one client sends legitimate requests
+the server has never seen verified. Then one client sends legitimate requests
 (`GET /xapi/statements?limit=1` with the admin credential, one every 20 ms on one keep-alive
 connection) while another process floods wrong secrets at `--rate` (50) requests/s from
 `--connections` (32) connections:
@@ -134,7 +135,21 @@ def legitimate(port, key, secret, seconds, interval=0.02):
     return latencies, failures
 
 
-def scenario(server, name, target, args):
+def scenario(name, target_of, args, env):
+    """One scenario on a server of its own; target_of(server, legacy_key) is the flood's key
+    (None: no flood, "": a new random key each time)."""
+    workdir = tempfile.mkdtemp(prefix="lrs-auth-flood-")
+    database_url = "sqlite:///" + os.path.join(workdir, "lrs.sqlite3")
+    server = Server(database_url, workdir, env, workers=args.workers)
+    try:
+        server.wait_ready()
+        return _measure(server, name, target_of(server, add_legacy_credential(database_url)), args)
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _measure(server, name, target, args):
     results = multiprocessing.Queue()
     flood = None
     if target is not None:
@@ -152,7 +167,6 @@ def scenario(server, name, target, args):
            "median_ms": statistics.median(ms), "p95_ms": percentile(ms, 95),
            "flood_rate": sum(statuses.values()) / elapsed if elapsed else 0.0,
            "flood_answers": ", ".join("%s: %d" % kv for kv in sorted(statuses.items(), key=str))}
-    time.sleep(args.pause)
     return row
 
 
@@ -161,28 +175,19 @@ def main(argv=None):
     parser.add_argument("--rate", type=float, default=50.0, help="wrong-secret requests per second")
     parser.add_argument("--connections", type=int, default=32, help="flood connections")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each scenario")
-    parser.add_argument("--pause", type=float, default=2.0, help="seconds between scenarios")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--no-limits", action="store_true",
                         help="switch the failure limits off (LRS_AUTH_FAILURES_PER_KEY/ADDRESS=0)")
     args = parser.parse_args(argv)
 
-    workdir = tempfile.mkdtemp(prefix="lrs-auth-flood-")
-    database_url = "sqlite:///" + os.path.join(workdir, "lrs.sqlite3")
     env = {"LRS_LOG_LEVEL": "WARNING"}
     if args.no_limits:
         env.update(LRS_AUTH_FAILURES_PER_KEY="0", LRS_AUTH_FAILURES_PER_ADDRESS="0")
-    server = Server(database_url, workdir, env, workers=args.workers)
-    rows = []
-    try:
-        server.wait_ready()
-        legacy = add_legacy_credential(database_url)
-        for name, target in (("baseline (no flood)", None), ("admin key (PBKDF2, verified)", server.key),
-                             ("legacy key (PBKDF2, never verified)", legacy), ("unknown keys", "")):
-            rows.append(scenario(server, name, target, args))
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    rows = [scenario(name, target_of, args, env) for name, target_of in (
+        ("baseline (no flood)", lambda server, legacy: None),
+        ("admin key (PBKDF2, verified)", lambda server, legacy: server.key),
+        ("legacy key (PBKDF2, never verified)", lambda server, legacy: legacy),
+        ("unknown keys", lambda server, legacy: ""))]
 
     print("flood: %.0f wrong-secret requests/s from %d connections, %d workers, failure limits %s; "
           "legitimate: GET %s every 20 ms" % (args.rate, args.connections, args.workers,
