@@ -92,4 +92,5 @@ def test_a_malformed_request_line_is_logged_without_its_query_string_or_address_
     text = stderr_path.read_text()
     assert "Invalid request" in text
     _assert_private(text)
-    assert "127.0.0.1" not in text                       # nor the client's address
+    invalid = [line for line in text.splitlines() if "Invalid request" in line]
+    assert invalid and not [line for line in invalid if "127.0.0.1" in line]   # nor the address
