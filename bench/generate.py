@@ -24,11 +24,10 @@ as with uuid4 while the number stays recoverable.
 activities, StatementRef target) without building the JSON; `statement(i)` builds the JSON.
 
 Run `python -m bench.generate --count 2000` to print a sample statement and check generated
-statements against the xAPI rules the generator is meant to follow.
+statements with the LRS's own validator (schemas.validate_statement, xAPI 1.0.3 and 2.0).
 """
 import argparse
 import json
-import re
 import sys
 import time
 from collections import namedtuple
@@ -440,136 +439,20 @@ class Generator:
         return ("[" + ",".join(self.statement_json(i) for i in range(start, stop)) + "]").encode()
 
 
-# --- checks of what the generator emits (independent of the LRS under test) -------------
+# --- checks of what the generator emits: the LRS's own validator, both versions -----------
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$")
-TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-DUR_RE = re.compile(r"^P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
-MBOX_RE = re.compile(r"^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$")
+CHECKED_VERSIONS = ("1.0.3", "2.0.0")
 
 
-def validate(st):
-    """Problems of one generated statement against the xAPI rules it is meant to follow."""
+def problems_of(statement):
+    """Why `statement` is not valid xAPI, per version (schemas.validate_statement), or []."""
+    from schemas import XAPIValidationError, validate_statement
     problems = []
-
-    def need(cond, what):
-        if not cond:
-            problems.append(what)
-
-    def keys(obj, allowed, where):
-        need(isinstance(obj, dict), where + " is an object")
-        extra = set(obj) - set(allowed) if isinstance(obj, dict) else set()
-        need(not extra, "%s has only %s (extra %s)" % (where, allowed, sorted(extra)))
-
-    def langmap(m, where):
-        need(isinstance(m, dict) and m, where + " is a language map")
-        for k, v in m.items():
-            need(LANG_RE.match(k), "%s key %r is a language tag" % (where, k))
-            need(isinstance(v, str), where + " values are strings")
-
-    def agent(a, where):
-        keys(a, ("objectType", "name", "mbox", "account"), where)
-        need(a.get("objectType", "Agent") == "Agent", where + " objectType Agent")
-        ifis = [k for k in ("mbox", "account", "openid", "mbox_sha1sum") if k in a]
-        need(len(ifis) == 1, where + " has exactly one IFI (AGT-4)")
-        if "mbox" in a:
-            need(MBOX_RE.match(a["mbox"]), where + " mbox is mailto (IFI-1)")
-        if "account" in a:
-            keys(a["account"], ("homePage", "name"), where + ".account")
-            need(IRI_RE.match(a["account"]["homePage"]), where + " homePage IRL (IFI-4)")
-
-    def extensions(e, where):
-        need(isinstance(e, dict), where + " is an object (EXT-1)")
-        for k in e:
-            need(IRI_RE.match(k), "%s key %r is an IRI (EXT-2)" % (where, k))
-
-    def activity(a, where):
-        keys(a, ("objectType", "id", "definition"), where)
-        need(a.get("objectType", "Activity") == "Activity", where + " objectType")
-        need(IRI_RE.match(a.get("id", "")), where + " id IRI (ACT-1)")
-        d = a.get("definition")
-        if d is None:
-            return
-        keys(d, ("name", "description", "type", "moreInfo", "interactionType",
-                 "correctResponsesPattern", "choices", "scale", "source", "target", "steps",
-                 "extensions"), where + ".definition")
-        for lm in ("name", "description"):
-            if lm in d:
-                langmap(d[lm], "%s.definition.%s" % (where, lm))
-        for iri in ("type", "moreInfo"):
-            if iri in d:
-                need(IRI_RE.match(d[iri]), "%s.definition.%s IRI" % (where, iri))
-        comps = [c for c in ("choices", "scale", "source", "target", "steps") if c in d]
-        if comps or "correctResponsesPattern" in d:
-            need(d.get("interactionType") in ("true-false", "choice", "fill-in", "long-fill-in",
-                                              "matching", "performance", "sequencing", "likert",
-                                              "numeric", "other"), where + " interactionType (ADEF-6/11)")
-        if "correctResponsesPattern" in d:
-            need(all(isinstance(x, str) for x in d["correctResponsesPattern"]), "ADEF-7")
-        for c in comps:
-            ids = [x.get("id") for x in d[c]]
-            need(len(set(ids)) == len(ids) and all(isinstance(x, str) for x in ids),
-                 "%s.%s ids distinct strings (ADEF-9/10)" % (where, c))
-            for x in d[c]:
-                keys(x, ("id", "description"), "%s.%s[]" % (where, c))
-                if "description" in x:
-                    langmap(x["description"], "component description")
-
-    keys(st, ("id", "actor", "verb", "object", "result", "context", "timestamp"), "statement")
-    need(UUID_RE.match(st["id"]), "id is a UUID (ID-1)")
-    agent(st["actor"], "actor")
-    keys(st["verb"], ("id", "display"), "verb")
-    need(IRI_RE.match(st["verb"]["id"]), "verb id IRI")
-    langmap(st["verb"]["display"], "verb.display")
-    need(TS_RE.match(st["timestamp"]), "timestamp RFC 3339 UTC (TIME-2)")
-    obj = st["object"]
-    if obj.get("objectType") == "StatementRef":
-        keys(obj, ("objectType", "id"), "object (StatementRef)")
-        need(UUID_RE.match(obj["id"]), "StatementRef id UUID (SREF-1)")
-    else:
-        activity(obj, "object")
-    if "result" in st:
-        r = st["result"]
-        keys(r, ("score", "success", "completion", "response", "duration", "extensions"), "result")
-        for b in ("success", "completion"):
-            if b in r:
-                need(isinstance(r[b], bool), "result.%s boolean (RES-2)" % b)
-        if "response" in r:
-            need(isinstance(r["response"], str), "RES-3")
-        if "duration" in r:
-            need(DUR_RE.match(r["duration"]), "duration ISO 8601 (DUR)")
-        if "extensions" in r:
-            extensions(r["extensions"], "result.extensions")
-        if "score" in r:
-            sc = r["score"]
-            keys(sc, ("scaled", "raw", "min", "max"), "score")
-            need(all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in sc.values()),
-                 "SCORE-2")
-            need(-1 <= sc.get("scaled", 0) <= 1, "SCORE-3")
-            need(sc.get("min", -1e300) < sc.get("max", 1e300), "SCORE-4")
-            need(sc.get("min", -1e300) <= sc.get("raw", 0) <= sc.get("max", 1e300), "SCORE-5")
-    if "context" in st:
-        c = st["context"]
-        keys(c, ("registration", "instructor", "team", "contextActivities", "revision", "platform",
-                 "language", "statement", "extensions"), "context")
-        if "registration" in c:
-            need(UUID_RE.match(c["registration"]), "CTX-2")
-        if "instructor" in c:
-            agent(c["instructor"], "context.instructor")
-        if "language" in c:
-            need(LANG_RE.match(c["language"]), "CTX-9")
-        if obj.get("objectType") in ("StatementRef", "SubStatement", "Agent", "Group"):
-            need("platform" not in c and "revision" not in c, "CTX-7/8")
-        if "contextActivities" in c:
-            ca = c["contextActivities"]
-            keys(ca, ("parent", "grouping", "category", "other"), "contextActivities")
-            for k, v in ca.items():
-                for a in v:
-                    activity(a, "contextActivities." + k)
-        if "extensions" in c:
-            extensions(c["extensions"], "context.extensions")
+    for version in CHECKED_VERSIONS:
+        try:
+            validate_statement(statement, version)
+        except XAPIValidationError as error:
+            problems.append("%s: %s" % (version, error))
     return problems
 
 
@@ -589,7 +472,7 @@ def main(argv=None):
         st = gen.statement(i)
         text = json.dumps(st, separators=(",", ":"))
         total += len(text.encode())
-        problems = validate(st)
+        problems = problems_of(st)
         if problems:
             bad += 1
             if bad <= 5:

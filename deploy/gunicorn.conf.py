@@ -11,8 +11,9 @@ Command-line flags (-b, -w, --threads, ...) win over this file. Environment vari
   LRS_GRACEFUL_TIMEOUT          seconds SIGTERM leaves requests in flight to finish (30)
   LRS_KEEPALIVE                 seconds an idle client connection is kept open (5)
   LRS_MAX_REQUESTS              restart a worker after this many requests (0: never)
-  LRS_ACCESS_LOG                gunicorn access log file or "-" (default off: the LRS logs
-                                each request itself, as JSON, with its request id)
+  LRS_ACCESS_LOG                gunicorn access log file or "-" for standard error (default
+                                off: the LRS logs each request itself, as JSON, with its
+                                request id); never with query strings, user names or addresses
   LRS_LOG_LEVEL                 gunicorn's own log level (the LRS reads it too)
   PROMETHEUS_MULTIPROC_DIR      where workers write their metrics so that /metrics sums all
                                 of them; when unset a fresh temporary directory is made at start
@@ -23,9 +24,14 @@ preload), which pymongo and sqlite3 both require.
 """
 import glob
 import importlib.util
+import logging
 import os
+import re
 import shutil
+import sys
 import tempfile
+
+from gunicorn import glogging
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -80,8 +86,10 @@ limit_request_line = 8190                               # xAPI GETs carry JSON a
 # heartbeat files in memory, not on a (possibly read-only or slow) container disk
 worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
+# gunicorn's access log is off unless LRS_ACCESS_LOG names a file or "-" (the LRS logs each request
+# itself); when on, it is written by LRSLogger below: no query string, no user name, no address
 accesslog = os.environ.get("LRS_ACCESS_LOG", "").strip() or None
-errorlog = "-"
+errorlog = "-"                                          # standard error
 loglevel = (os.environ.get("LRS_LOG_LEVEL", "").strip() or "info").lower()
 
 
@@ -99,22 +107,66 @@ def _json_formatter():
         return logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(message)s")
 
 
-# gunicorn's own lines (start, workers booting and exiting, timeouts) as JSON on stdout, like the
-# LRS's; the root logger is left to the LRS (lrs.observability.configure_logging in each worker)
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": _json_formatter}},
-    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
-                          "stream": "ext://sys.stdout"}},
-    "root": {"level": "WARNING", "handlers": []},
-    "loggers": {
-        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["json"], "propagate": False,
-                           "qualname": "gunicorn.error"},
-        "gunicorn.access": {"level": "INFO", "handlers": ["json"], "propagate": False,
-                            "qualname": "gunicorn.access"},
-    },
-}
+_QUERY = re.compile(r"""(/[^\s?'"]*)\?[^\s'"]*""")
+_CLIENT_ADDRESS = re.compile(r"\bip=\S*?(?=:\s|\s|$)")
+
+
+def strip_personal_data(text):
+    """text without the query string of any path in it (agent mailboxes, registrations and
+    `more` cursors travel in query strings) and without a client address (ip=...)."""
+    return _CLIENT_ADDRESS.sub("ip=[removed]", _QUERY.sub(r"\1?[query removed]", text))
+
+
+class _NoPersonalData(logging.Filter):
+    """gunicorn's own lines quote request URIs and client addresses ("Error handling request
+    /xapi/...?agent=...", "Invalid request from ip=...: 'GET /...?...'"): they are kept without."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        cleaned = strip_personal_data(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+class LRSLogger(glogging.Logger):
+    """gunicorn's logger, made to keep README's promise: JSON lines on standard error, no
+    Authorization header, user name, query string or client address.
+
+    gunicorn's `access_log_format` is not used: its atoms include the query string (%(q)s, %(r)s),
+    the Basic user name (%(u)s), every request header and the client address.
+    """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        formatter = _json_formatter()
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(formatter)
+                if type(handler) is logging.StreamHandler:      # "-": standard error, not stdout
+                    handler.setStream(sys.stderr)
+        if not any(isinstance(f, _NoPersonalData) for f in self.error_log.filters):
+            self.error_log.addFilter(_NoPersonalData())
+
+    def access(self, resp, req, environ, request_time):
+        if not self.cfg.accesslog:
+            return
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        try:
+            status = int(status)
+        except (TypeError, ValueError):
+            pass
+        request_id = next((value for name, value in (resp.headers or ())
+                           if name.lower() == "x-request-id"), None)
+        method = environ.get("REQUEST_METHOD", "-")
+        path = environ.get("PATH_INFO", "-")
+        self.access_log.info("%s %s %s", method, path, status, extra={"lrs": {
+            "request_id": request_id, "method": method, "path": path, "status": status,
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": round(request_time.total_seconds() * 1000, 3)}})
+
+
+logger_class = LRSLogger
 
 _own_metrics_dir = []                                   # the directory on_starting made, if any
 

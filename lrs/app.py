@@ -40,4 +40,10 @@ def create_app(settings=None, storage=None, announce=print):
     register_error_handlers(app)
     observability.init_app(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, settings.max_body_bytes)
+    if settings.trusted_proxies:            # the client address for the failure limits
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0,
+                                x_port=0, x_prefix=0)
+    if settings.admin_key:                  # wrong secrets for it are refused without the KDF
+        app.extensions["lrs"].authenticator.remember(settings.admin_key, settings.admin_secret)
     return app

@@ -1,47 +1,95 @@
 """Credentials: HTTP Basic key/secret pairs, secrets stored hashed, xAPI scopes.
 
-A secret is stored only as a salted PBKDF2-SHA256 hash (slow on purpose). So that a verified
-credential does not pay that cost on every request, a process keeps, for a short time, an HMAC
-of the secret under a random key that exists only in its memory: a request whose secret has the
-same HMAC is accepted without re-hashing. The cache expires after LRS_AUTH_CACHE_SECONDS, which
-bounds how long a revoked credential can still be used by a process that had verified it.
+How a secret is kept depends on who chose it:
+
+- a secret the LRS generates (`new_secret`: 24 random bytes, 192 bits) is stored as its SHA-256
+  (`sha256$...`). Nobody can search a 2**192 space, online or offline, so a slow hash would add
+  nothing but cost: checking one takes microseconds;
+- a secret a person chose (LRS_ADMIN_SECRET) may be guessable: it must pass `check_strength` and is
+  stored as a salted PBKDF2-SHA256 hash (`pbkdf2_sha256$...`, slow on purpose against offline
+  guessing). Hashes of this form made by earlier releases, generated secrets included, keep
+  verifying.
+
+Failed attempts take the same time whether the key exists or not: an unknown key is checked
+against a dummy hash of the fast kind, and a wrong secret for a key whose right secret this
+process has verified (the admin credential from the environment is verified at start-up) is
+refused by comparing keyed fingerprints, without the slow KDF. Only a PBKDF2 credential that this
+process has never seen verified still costs one KDF per failed attempt; the failure limits
+(lrs/throttle.py) bound how often.
+
+So that a verified credential does not touch the database on every request, a process keeps,
+for LRS_AUTH_CACHE_SECONDS, an HMAC of the secret under a random key that exists only in its
+memory: a request whose secret has the same HMAC is accepted at once. After that time the
+credential is read again (revoked? secret changed?); this bounds how long a revoked credential can
+still be used by a process that had verified it.
 """
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden, TooManyRequests, Unauthorized
 
 SCOPES = ("statements/write", "statements/read", "statements/read/mine", "all/read", "all",
           "state", "define", "profile")
 DEFAULT_SCOPES = ("statements/write", "statements/read/mine")   # SCOPE-9
 
-_HASH_NAME = "pbkdf2_sha256"
+_PBKDF2 = "pbkdf2_sha256"
+_SHA256 = "sha256"
+MIN_SECRET_LENGTH = 16
+MIN_DISTINCT_CHARACTERS = 8
 
 
 def hash_secret(secret, iterations=210_000):
+    """The slow, salted hash for a secret a person chose."""
     salt = secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", secret.encode("utf-8"), salt, iterations)
-    return "%s$%d$%s$%s" % (_HASH_NAME, iterations, base64.b64encode(salt).decode(),
+    return "%s$%d$%s$%s" % (_PBKDF2, iterations, base64.b64encode(salt).decode(),
                             base64.b64encode(digest).decode())
 
 
+def hash_generated_secret(secret):
+    """The fast hash for a secret of 192 random bits made by `new_secret`."""
+    return "%s$%s" % (_SHA256, base64.b64encode(_sha256(secret)).decode())
+
+
+def _sha256(secret):
+    return hashlib.sha256(secret.encode("utf-8")).digest()
+
+
+def is_slow_hash(encoded):
+    return encoded.startswith(_PBKDF2 + "$")
+
+
 def verify_secret(secret, encoded):
+    """True when `secret` is the one `encoded` was made from (either form)."""
     try:
-        name, iterations, salt, digest = encoded.split("$")
-        if name != _HASH_NAME:
+        name, _, rest = encoded.partition("$")
+        if name == _SHA256:
+            return hmac.compare_digest(_sha256(secret), base64.b64decode(rest, validate=True))
+        if name != _PBKDF2:
             return False
+        iterations, salt, digest = rest.split("$")
         expected = base64.b64decode(digest)
         actual = hashlib.pbkdf2_hmac("sha256", secret.encode("utf-8"), base64.b64decode(salt),
                                      int(iterations))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+_DUMMY_HASH = hash_generated_secret(secrets.token_urlsafe(24))   # unknown keys are checked against it
+
+
+def check_strength(secret):
+    """ValueError, with the rule, when a secret chosen by a person is too easy to guess."""
+    if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_DISTINCT_CHARACTERS:
+        raise ValueError("a secret needs at least %d characters, %d of them different (e.g. the "
+                         "output of: python3 -c 'import secrets; print(secrets.token_urlsafe(24))')"
+                         % (MIN_SECRET_LENGTH, MIN_DISTINCT_CHARACTERS))
 
 
 def new_key():
@@ -81,39 +129,97 @@ class Principal:
                             % ", ".join(needed + ("all",)))
 
 
+@dataclass
+class _Verified:
+    """A secret this process saw verified: its fingerprint, against which stored hash, as whom."""
+
+    fingerprint: bytes
+    secret_hash: str
+    principal: Principal
+    fresh_until: float                # monotonic time until which the database is not read again
+
+
 class Authenticator:
-    def __init__(self, storage, cache_seconds=30):
+    """Checks HTTP Basic credentials (SEC-1, SEC-3); counts failures in `throttle`, if any."""
+
+    def __init__(self, storage, cache_seconds=30, throttle=None):
         self._storage = storage
         self._cache_seconds = cache_seconds
-        self._cache = {}
+        self._throttle = throttle
+        self._verified = {}
         self._cache_key = secrets.token_bytes(32)
         self._lock = threading.Lock()
 
     def _fingerprint(self, key, secret):
         return hmac.new(self._cache_key, (key + "\0" + secret).encode("utf-8"), hashlib.sha256).digest()
 
-    def authenticate(self, authorization_header):
-        """The Principal for an `Authorization: Basic ...` header, or Unauthorized (SEC-1, SEC-3)."""
+    def authenticate(self, authorization_header, address=None):
+        """The Principal for an `Authorization: Basic ...` header; Unauthorized, or TooManyRequests
+        once the key or the client `address` has failed too often (issue 11)."""
         key, secret = _parse_basic(authorization_header)
         fingerprint = self._fingerprint(key, secret)
         now = time.monotonic()
-        cached = self._cache.get(key)
-        if cached and cached[0] == fingerprint and cached[1] > now:
-            return cached[2]
+        known = self._verified.get(key)
+        known_good = known is not None and hmac.compare_digest(known.fingerprint, fingerprint)
+        if known_good and known.fresh_until > now:
+            return known.principal
+        blocked = self._throttle.blocked(key, address) if self._throttle and not known_good else None
+        if blocked and blocked.address_retry:         # this address is refused before any check
+            raise _too_many(blocked.address_retry)
         credential = self._storage.get_credential(key)
-        if credential is None or credential.revoked or not verify_secret(secret, credential.secret_hash):
+        if blocked and credential is not None and is_slow_hash(credential.secret_hash) \
+                and not (known is not None and known.secret_hash == credential.secret_hash):
+            raise _too_many(blocked.key_retry)       # would need the slow KDF: not made
+        if not self._matches(credential, secret, fingerprint, known):
+            if blocked:
+                raise _too_many(blocked.key_retry)
+            if self._throttle:
+                self._throttle.failed(key, address)
             raise Unauthorized("unknown credentials or wrong secret")
         principal = Principal(key=credential.key, store_id=credential.store_id,
                               scopes=frozenset(credential.scopes), name=credential.name,
                               admin=credential.admin)
-        if self._cache_seconds:
-            with self._lock:
-                self._cache[key] = (fingerprint, now + self._cache_seconds, principal)
+        with self._lock:
+            self._verified[key] = _Verified(fingerprint, credential.secret_hash, principal,
+                                            now + self._cache_seconds)
         return principal
+
+    @staticmethod
+    def _matches(credential, secret, fingerprint, known):
+        """Whether `secret` is right, in the same time for unknown keys as for known ones."""
+        if credential is None:
+            verify_secret(secret, _DUMMY_HASH)
+            return False
+        if known is not None and known.secret_hash == credential.secret_hash:
+            right = hmac.compare_digest(known.fingerprint, fingerprint)     # no KDF again
+        else:
+            right = verify_secret(secret, credential.secret_hash)
+        return right and not credential.revoked
+
+    def remember(self, key, secret):
+        """Verify key:secret now (start-up: the admin credential from the environment), so that
+        wrong secrets for it are refused without the slow KDF. No error when it does not verify."""
+        try:
+            principal = self.authenticate(_basic_header(key, secret))
+        except (Unauthorized, TooManyRequests):
+            return
+        with self._lock:
+            known = self._verified.get(key)
+            if known is not None and known.principal == principal:
+                known.fresh_until = 0.0             # the next request reads the credential again
 
     def forget(self, key):
         with self._lock:
-            self._cache.pop(key, None)
+            self._verified.pop(key, None)
+
+
+def _too_many(retry_after):
+    return TooManyRequests("too many failed authentication attempts; retry later",
+                           retry_after=retry_after)
+
+
+def _basic_header(key, secret):
+    return "Basic " + base64.b64encode(("%s:%s" % (key, secret)).encode("utf-8")).decode("ascii")
 
 
 def _parse_basic(header):
@@ -134,13 +240,18 @@ def _parse_basic(header):
 
 def create_credential(storage, store_id, scopes=None, name="", admin=False, key=None, secret=None,
                       iterations=210_000):
-    """Create and save a credential; return (key, secret). The secret is never stored."""
+    """Create and save a credential; return (key, secret). The secret is never stored: a generated
+    one as its SHA-256, one given by the caller (chosen by a person) as PBKDF2 of `iterations`."""
     from .store import Credential
     from .timeutil import now_ms
     key = key or new_key()
-    secret = secret or new_secret()
+    if secret:
+        secret_hash = hash_secret(secret, iterations)
+    else:
+        secret = new_secret()
+        secret_hash = hash_generated_secret(secret)
     storage.add_credential(Credential(
-        key=key, secret_hash=hash_secret(secret, iterations), store_id=store_id,
+        key=key, secret_hash=secret_hash, store_id=store_id,
         scopes=list(scopes or DEFAULT_SCOPES), name=name, admin=admin, created_ms=now_ms()))
     return key, secret
 
@@ -148,9 +259,11 @@ def create_credential(storage, store_id, scopes=None, name="", admin=False, key=
 def ensure_admin(storage, settings, store_name="default", announce=print):
     """Start-up: make sure the default store exists and has an admin credential.
 
-    With LRS_ADMIN_KEY/LRS_ADMIN_SECRET set, that credential exists with scope `all` (created,
-    or its secret and scopes brought in line). Without them, a new database gets one generated
-    credential, printed once.
+    With LRS_ADMIN_KEY/LRS_ADMIN_SECRET set, that credential is created in the default store with
+    scope `all` when the key is new. When the key already names a credential with another secret,
+    store or scopes (or a revoked one), nothing is changed: start-up stops with one line
+    (SystemExit) asking to revoke it or choose another key. Without them, a new database gets one
+    generated credential, printed once.
     """
     store = storage.get_store(store_name)
     created_now = False

@@ -66,6 +66,10 @@ class Settings:
     statement_page_limit: int = 500
     cors_origins: list = field(default_factory=lambda: ["*"])
     auth_cache_seconds: int = 30
+    auth_failures_per_key: int = 10
+    auth_failures_per_address: int = 30
+    auth_failure_window_seconds: int = 60
+    trusted_proxies: int = 0
     secret_hash_iterations: int = 210_000
     state_put_conflict: bool = False
     consistent_through_lag_ms: int = 1000
@@ -93,6 +97,10 @@ class Settings:
             "LRS_STATEMENT_PAGE_LIMIT": ("statement_page_limit", lambda n, v: _int(n, v, 1)),
             "LRS_CORS_ORIGINS": ("cors_origins", lambda n, v: _list(v)),
             "LRS_AUTH_CACHE_SECONDS": ("auth_cache_seconds", lambda n, v: _int(n, v, 0)),
+            "LRS_AUTH_FAILURES_PER_KEY": ("auth_failures_per_key", lambda n, v: _int(n, v, 0)),
+            "LRS_AUTH_FAILURES_PER_ADDRESS": ("auth_failures_per_address", lambda n, v: _int(n, v, 0)),
+            "LRS_AUTH_FAILURE_WINDOW_SECONDS": ("auth_failure_window_seconds", lambda n, v: _int(n, v, 1)),
+            "LRS_TRUSTED_PROXIES": ("trusted_proxies", lambda n, v: _int(n, v, 0)),
             "LRS_SECRET_HASH_ITERATIONS": ("secret_hash_iterations", lambda n, v: _int(n, v, 1000)),
             "LRS_STATE_PUT_CONFLICT": ("state_put_conflict", _bool),
             "LRS_CONSISTENT_THROUGH_LAG_MS": ("consistent_through_lag_ms", lambda n, v: _int(n, v, 0)),
@@ -126,6 +134,12 @@ class Settings:
         if self.cursor_key and len(self.cursor_key) < MIN_CURSOR_KEY_LENGTH:
             raise ConfigError("LRS_CURSOR_KEY must be at least %d characters (e.g. 64 random hex digits), got %d"
                               % (MIN_CURSOR_KEY_LENGTH, len(self.cursor_key)))
+        if self.admin_secret:
+            from .auth import check_strength
+            try:
+                check_strength(self.admin_secret)
+            except ValueError as error:
+                raise ConfigError("LRS_ADMIN_SECRET is too weak: %s" % error) from None
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError("LRS_PUBLIC_URL must be an http(s) URL, got %r" % self.public_url)
 

@@ -52,6 +52,16 @@ class PayloadTooLarge(LRSError):
     status = 413
 
 
+class TooManyRequests(LRSError):
+    """Too many failed attempts: answered 429 with Retry-After (whole seconds)."""
+
+    status = 429
+
+    def __init__(self, message, retry_after=1):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
 class StorageUnavailable(LRSError):
     """The database cannot be reached; answered 503 so that clients retry."""
 

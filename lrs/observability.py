@@ -159,15 +159,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=True, default=str)
 
 
-class _StdoutHandler(logging.StreamHandler):
-    """Writes to whatever sys.stdout is at the time (test runners swap it)."""
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (test runners swap it)."""
 
     def __init__(self):
-        super().__init__(sys.stdout)
+        super().__init__(sys.stderr)
 
     @property
     def stream(self):
-        return sys.stdout
+        return sys.stderr
 
     @stream.setter
     def stream(self, value):
@@ -182,18 +182,18 @@ def _level(level):
 
 
 def configure_logging(level="INFO", stream=None):
-    """JSON lines on stdout (or `stream`) from every logger, at `level` and above.
+    """JSON lines on standard error (or `stream`) from every logger, at `level` and above.
 
     Idempotent: calling it again changes the level (and the stream when given) of the one JSON
     handler on the root logger instead of adding another. Other handlers are left alone.
     """
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "lrs_json", False)), None)
-    if handler is not None and stream is not None and isinstance(handler, _StdoutHandler):
+    if handler is not None and stream is not None and isinstance(handler, _StderrHandler):
         root.removeHandler(handler)
         handler = None
     if handler is None:
-        handler = logging.StreamHandler(stream) if stream is not None else _StdoutHandler()
+        handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
         handler.lrs_json = True
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)

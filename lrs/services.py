@@ -3,6 +3,7 @@ import secrets
 from dataclasses import dataclass
 
 from .auth import Authenticator
+from .throttle import FailureThrottle
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
 from .store import open_storage
@@ -42,7 +43,9 @@ def build_services(settings, storage, metrics=None):
     metrics = metrics or NoMetrics()
     return Services(
         settings=settings, storage=storage,
-        authenticator=Authenticator(storage, settings.auth_cache_seconds),
+        authenticator=Authenticator(storage, settings.auth_cache_seconds, throttle=FailureThrottle(
+            settings.auth_failures_per_key, settings.auth_failures_per_address,
+            settings.auth_failure_window_seconds)),
         statements=StatementService(storage, settings, signature_checker=check_signature, metrics=metrics),
         documents=DocumentService(storage, settings),
         activities=ActivityService(storage),

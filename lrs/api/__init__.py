@@ -54,7 +54,8 @@ def _authenticate_and_negotiate():
     g.version = _optional_version(services)          # for the response header, even on errors
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    g.principal = services.authenticator.authenticate(request.headers.get("Authorization"))
+    g.principal = services.authenticator.authenticate(request.headers.get("Authorization"),
+                                                      request.remote_addr)
     g.version = negotiate(request.headers.get("X-Experience-API-Version"), services.settings.xapi_versions)
     if request.environ.get("lrs.alternate") and not RULES[g.version].alternate_syntax:
         raise_bad("the alternate request syntax (?method=) does not exist in xAPI %s (ALT-11)" % g.version)
@@ -122,6 +123,8 @@ def _lrs_error(error):
     response = error_response(error.status, error.message)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="xAPI"'
+    if getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
     if getattr(error, "allowed", None):
         response.headers["Allow"] = ", ".join(error.allowed)
     if isinstance(error, StorageUnavailable):

@@ -12,7 +12,7 @@ import pytest
 from lrs.app import create_app
 from lrs.config import Settings
 
-ADMIN_KEY, ADMIN_SECRET = "admin", "admin-secret"
+ADMIN_KEY, ADMIN_SECRET = "admin", "admin-secret-for-tests"
 
 
 def _database_url(backend, tmp_path):

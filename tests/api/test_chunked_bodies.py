@@ -11,7 +11,7 @@ import urllib.parse
 
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from .conftest import XAPIClient, basic, statement
+from .conftest import ADMIN_KEY, ADMIN_SECRET, XAPIClient, basic, statement
 from .test_attachments import multipart
 
 LIMIT = 4096
@@ -23,7 +23,7 @@ def send_chunked(app, method, path, body, content_type="application/json", termi
     """(status code, parsed JSON body or None) of a request whose body arrives without Content-Length."""
     headers = {"X-Experience-API-Version": "1.0.3", "Content-Type": content_type, "Transfer-Encoding": "chunked"}
     if auth:
-        headers["Authorization"] = basic("admin", "admin-secret")
+        headers["Authorization"] = basic(ADMIN_KEY, ADMIN_SECRET)
     environ = EnvironBuilder(path=path, method=method, input_stream=io.BytesIO(body), headers=headers).get_environ()
     del environ["CONTENT_LENGTH"]
     if terminated:
@@ -91,7 +91,7 @@ def test_a_chunked_body_the_server_did_not_dechunk_is_411_not_read_as_empty(make
 
 def _alternate_form(content):
     return urllib.parse.urlencode({"content": content, "Content-Type": "application/json",
-                                   "Authorization": basic("admin", "admin-secret"),
+                                   "Authorization": basic(ADMIN_KEY, ADMIN_SECRET),
                                    "X-Experience-API-Version": "1.0.3"}).encode()
 
 

@@ -16,11 +16,13 @@ ENV = ("GUNICORN_BIND", "LRS_HOST", "LRS_PORT", "LRS_WORKERS", "WEB_CONCURRENCY"
 
 
 @pytest.fixture
-def load(monkeypatch):
-    """load(**env) -> the config module's namespace, on a machine with 3 cores."""
+def load(monkeypatch, tmp_path_factory):
+    """load(**env) -> the config module's namespace, on a machine with 3 cores, its database (for
+    the start-up check of on_starting) in a tmp path, not in the working directory (issue 11)."""
     for name in ENV:                                   # set first: undone to the original at the end,
         monkeypatch.setenv(name, "")                   # even for what the hooks set in os.environ
         monkeypatch.delenv(name)
+    monkeypatch.setenv("LRS_DATABASE_URL", "sqlite:///" + str(tmp_path_factory.mktemp("db") / "lrs.sqlite3"))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
 
@@ -111,8 +113,27 @@ def test_app_is_not_preloaded_into_the_master(load):
 
 def test_gunicorn_own_log_lines_are_json(load):
     conf = load()
-    formatter = conf["logconfig_dict"]["formatters"]["json"]["()"]()
-    assert formatter.__class__.__name__ == "JsonFormatter"
+    assert conf["_json_formatter"]().__class__.__name__ == "JsonFormatter"
+    assert issubclass(conf["logger_class"], __import__("gunicorn.glogging").glogging.Logger)
+
+
+def test_no_logging_dictionary_that_would_switch_the_access_log_on_issue_11(load):
+    """gunicorn writes its access log whenever logconfig_dict (or logconfig) is set."""
+    conf = load()
+    assert not conf.get("logconfig_dict") and not conf.get("logconfig") and not conf.get("logconfig_json")
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("Error handling request /xapi/statements?agent=%7B%22mbox%22%3A%22mailto%3Aada%40x.gov%22%7D",
+     "Error handling request /xapi/statements?[query removed]"),
+    ("Invalid request from ip=10.0.0.1: Invalid HTTP request line: 'GET /x?more=abc HTTP/1.1 y'",
+     "Invalid request from ip=[removed]: Invalid HTTP request line: 'GET /x?[query removed] HTTP/1.1 y'"),
+    ("Invalid request from ip=::1: Invalid HTTP Version 'HTTP/9'",
+     "Invalid request from ip=[removed]: Invalid HTTP Version 'HTTP/9'"),
+    ("Worker exiting (pid: 12)", "Worker exiting (pid: 12)"),
+])
+def test_gunicorn_lines_lose_query_strings_and_client_addresses_issue_11(load, line, kept):
+    assert load()["strip_personal_data"](line) == kept
 
 
 def test_on_starting_creates_a_metrics_directory_when_none_is_set(load, monkeypatch):

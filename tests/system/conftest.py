@@ -10,7 +10,7 @@ import pytest
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ADMIN = ("system-admin", "system-secret")
+ADMIN = ("system-admin", "system-secret-for-tests")
 HEADERS = {"X-Experience-API-Version": "1.0.3"}
 
 
@@ -35,16 +35,21 @@ class Server:
     def url(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def start(self, log_path=None):
+    def start(self, log_path=None, stdout_path=None):
+        """Run it; its output goes to log_path (standard error, and standard output too unless
+        stdout_path is given)."""
         env = dict(os.environ, LRS_DATABASE_URL=self.database_url, LRS_ADMIN_KEY=ADMIN[0],
                    LRS_ADMIN_SECRET=ADMIN[1], LRS_SECRET_HASH_ITERATIONS="1000",
                    LRS_WORKERS=str(self.workers), **self.extra_env)
         self.log_path = log_path or os.devnull
         self._log = open(self.log_path, "ab")
+        stdout = open(stdout_path, "ab") if stdout_path else self._log
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", os.path.join(ROOT, "deploy", "gunicorn.conf.py"),
              "-b", "127.0.0.1:%d" % self.port, "-w", str(self.workers), "wsgi:app"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT, env=env, stdout=stdout, stderr=self._log, start_new_session=True)
+        if stdout is not self._log:
+            stdout.close()                              # the child has its own copy
         self.wait_ready()
         return self
 

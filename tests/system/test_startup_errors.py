@@ -40,3 +40,12 @@ def test_an_unreachable_database_names_the_database(tmp_path):
 def test_a_bad_value_names_the_variable(tmp_path):
     result = start({"LRS_MAX_BODY_BYTES": "lots"}, tmp_path)
     assert "LRS_MAX_BODY_BYTES" in result.stderr
+
+
+def test_a_weak_admin_secret_ends_start_up_with_one_line_issue_11(tmp_path):
+    result = start({"LRS_ADMIN_KEY": "ops", "LRS_ADMIN_SECRET": "password"}, tmp_path)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("lrs: cannot start:")]
+    assert len(errors) == 1 and "LRS_ADMIN_SECRET is too weak" in errors[0]
+    assert "password" not in result.stderr + result.stdout           # the secret is never echoed
+    assert "Traceback" not in result.stderr + result.stdout

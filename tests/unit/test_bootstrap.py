@@ -31,20 +31,20 @@ def test_the_announced_secret_verifies_and_has_scope_all(tmp_path):
 
 def test_admin_key_and_secret_from_settings_are_created_with_scope_all(tmp_path):
     said = []
-    app = create_app(settings(tmp_path, admin_key="ops", admin_secret="s3cret-value"), announce=said.append)
+    app = create_app(settings(tmp_path, admin_key="ops", admin_secret="s3cret-value-for-tests"), announce=said.append)
     credential = app.extensions["lrs"].storage.get_credential("ops")
     assert said == []
     assert credential.scopes == ["all"] and credential.admin
-    assert verify_secret("s3cret-value", credential.secret_hash)
+    assert verify_secret("s3cret-value-for-tests", credential.secret_hash)
 
 
 def test_restarting_with_the_same_admin_settings_changes_nothing(tmp_path):
-    create_app(settings(tmp_path, admin_key="ops", admin_secret="s3cret-value"))
-    app = create_app(settings(tmp_path, admin_key="ops", admin_secret="s3cret-value"))
+    create_app(settings(tmp_path, admin_key="ops", admin_secret="s3cret-value-for-tests"))
+    app = create_app(settings(tmp_path, admin_key="ops", admin_secret="s3cret-value-for-tests"))
     assert len(app.extensions["lrs"].storage.list_credentials()) == 1
 
 
 def test_an_admin_key_taken_by_another_secret_stops_start_up(tmp_path):
-    create_app(settings(tmp_path, admin_key="ops", admin_secret="first-secret"))
+    create_app(settings(tmp_path, admin_key="ops", admin_secret="first-secret-for-tests"))
     with pytest.raises(SystemExit):
-        create_app(settings(tmp_path, admin_key="ops", admin_secret="second-secret"))
+        create_app(settings(tmp_path, admin_key="ops", admin_secret="second-secret-for-tests"))

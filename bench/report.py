@@ -1,0 +1,102 @@
+"""The table: each figure against its target (PASS/FAIL) and whether every answer was right."""
+import sys
+
+from .workload import QUERY_KINDS
+
+
+TARGETS = {
+    # figure: (comparison, target, unit)
+    "batch_ingest": (">=", 5000, "statements/s"),
+    "single_ingest": (">=", 1000, "statements/s"),
+    "get_by_id": ("<=", 5.0, "ms p95"),
+    "query_agent": ("<=", 25.0, "ms p95"),
+    "query_agent_verb": ("<=", 25.0, "ms p95"),
+    "query_activity": ("<=", 25.0, "ms p95"),
+    "query_activity_related": ("<=", 50.0, "ms p95"),
+    "query_registration": ("<=", 25.0, "ms p95"),
+    "query_verb": ("<=", 25.0, "ms p95"),
+    "query_since_until": ("<=", 25.0, "ms p95"),
+    "read_all": (">=", 20000, "statements/s"),
+    "peak_rss": ("<=", 200.0, "MB per worker"),
+}
+
+
+def verdict(name, value):
+    if value is None or name not in TARGETS:
+        return "—"
+    op, target, _ = TARGETS[name]
+    ok = value >= target if op == ">=" else value <= target
+    return "PASS" if ok else "FAIL"
+
+
+def build_rows(r):
+    rows = []
+
+    def add(name, label, value, fmt, failures, extra=""):
+        target = TARGETS.get(name)
+        target_text = "%s %s" % (target[0].replace(">=", "≥").replace("<=", "≤"),
+                                 ("{:,}".format(target[1]) if isinstance(target[1], int) else target[1])) \
+            if target else ""
+        rows.append((label, fmt % value if value is not None else "n/a", target_text,
+                     verdict(name, value), "ok" if not failures else "%d WRONG" % failures, extra))
+
+    ph = r["phases"]
+    if "batch_ingest" in ph:
+        b = ph["batch_ingest"]
+        add("batch_ingest", "batch ingest (%d x %d, %d clients), st/s" % (b["requests"], b["batch"], b["clients"]),
+            b["statements_per_s"], "%.0f", b["errors"],
+            "POST p50 %.0f / p95 %.0f ms" % (b["request_latency"]["p50_ms"] or 0, b["request_latency"]["p95_ms"] or 0))
+    if "single_ingest" in ph:
+        s = ph["single_ingest"]
+        add("single_ingest", "single ingest (%d clients), st/s" % s["clients"], s["statements_per_s"], "%.0f",
+            s["errors"], "POST p50 %.1f / p95 %.1f ms" % (s["request_latency"]["p50_ms"] or 0,
+                                                        s["request_latency"]["p95_ms"] or 0))
+    if "bulk_load" in ph:
+        b = ph["bulk_load"]
+        add("bulk_load", "bulk load to %s, st/s (gen. on the fly)" % "{:,}".format(r["meta"]["store_size"]),
+            b["statements_per_s"], "%.0f", b["errors"], "%.0f s" % b["seconds"])
+    if "get_by_id" in ph:
+        g = ph["get_by_id"]
+        add("get_by_id", "GET by statementId, p95 ms", g["p95_ms"], "%.2f", g["failures"],
+            "p50 %.2f / p99 %.2f" % (g["p50_ms"], g["p99_ms"]))
+    for kind in QUERY_KINDS:
+        q = ph.get("queries", {}).get(kind)
+        if q:
+            add("query_" + kind, "query %s, p95 ms" % kind.replace("_", "+" if kind == "agent_verb" else "/")
+                .replace("activity/related", "activity+related"),
+                q["p95_ms"], "%.2f", q["failures"],
+                "p50 %.2f / p99 %.2f, %.0f st/answer" % (q["p50_ms"], q["p99_ms"], q["returned_per_query"]))
+    if "known_subsets" in ph:
+        k = ph["known_subsets"]
+        n = sum(len(v) for key, v in k.items() if isinstance(v, list)) + 1
+        rows.append(("known subsets paged to the end (%d)" % n, "", "", "—",
+                     "ok" if not k["failures"] else "%d WRONG" % k["failures"], ""))
+    if "read_all" in ph:
+        a = ph["read_all"]
+        add("read_all", "read all %s through more, st/s" % "{:,}".format(a["statements"]),
+            a["statements_per_s"], "%.0f", a["failures"],
+            "%d pages of %d; %.0f st/s with the client's checks" % (a["pages"], a["page_limit"],
+                                                                      a["wall_statements_per_s"]))
+    if "batch_ingest_full" in ph:
+        b = ph["batch_ingest_full"]
+        add("batch_ingest_full", "batch ingest into the full store, st/s", b["statements_per_s"], "%.0f",
+            b["errors"], "POST p95 %.0f ms" % (b["request_latency"]["p95_ms"] or 0))
+    if r.get("rss"):
+        m = r["rss"]
+        add("peak_rss", "peak RSS per worker, MB", m["max_worker_mb"], "%.0f", 0,
+            "%d workers seen: %s" % (len(m["workers_mb"]), ", ".join("%.0f" % v for v in m["workers_mb"].values())))
+    if r.get("db_size"):
+        d = r["db_size"]
+        add("db_size", "database bytes per statement", d["bytes_per_statement"], "%.0f", 0,
+            "%.0f MB for %s statements" % (d["total"] / 1e6, "{:,}".format(d["statements"])))
+    return rows
+
+
+def print_table(rows, out=sys.stdout):
+    header = ("figure", "measured", "target", "", "answers", "notes")
+    widths = [max(len(str(row[c])) for row in rows + [header]) for c in range(len(header))]
+    line = lambda row: "| " + " | ".join(str(v).ljust(widths[c]) for c, v in enumerate(row)) + " |"
+    print(line(header), file=out)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|", file=out)
+    for row in rows:
+        print(line(row), file=out)
