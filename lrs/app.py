@@ -5,6 +5,7 @@ from . import observability
 from .auth import ensure_admin
 from .config import Settings
 from .services import build_services, open_configured_storage
+from .store.opening import open_or_retry
 
 
 class _ObservedMetrics:
@@ -21,8 +22,11 @@ def create_app(settings=None, storage=None, announce=print):
     """The WSGI application for the settings (default: from the environment)."""
     settings = settings or Settings.from_env()
     if storage is None:
-        storage = open_configured_storage(settings)
-    ensure_admin(storage, settings, announce=announce)
+        # a database that cannot be opened now must not stop the worker from starting (issue 17)
+        storage = open_or_retry(lambda: open_configured_storage(settings),
+                                prepare=lambda opened: ensure_admin(opened, settings, announce=announce))
+    else:
+        ensure_admin(storage, settings, announce=announce)
 
     from .api import register_error_handlers, xapi
     from .api.alternate import AlternateSyntaxMiddleware
