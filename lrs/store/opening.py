@@ -75,8 +75,11 @@ class OpeningStorage:
 
     def __getattr__(self, name):
         storage = self.__dict__.get("_storage")
+        if name.startswith("__"):                              # copy, pickle, hasattr probes
+            raise AttributeError(name)
         if storage is None:
-            raise StorageUnavailable("the database could not be opened yet (retrying): %s" % self._error)
+            # the cause is in the log; clients only learn to come back
+            raise StorageUnavailable("the database is not open yet; the LRS is retrying, try again shortly")
         return getattr(storage, name)
 
     def close(self):
