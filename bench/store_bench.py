@@ -1,7 +1,7 @@
 """Storage benchmark: insert N synthetic statements, then time queries and a full read.
 
     .venv/bin/python bench/store_bench.py --statements 1000000 --path /tmp/bench.sqlite3
-    .venv/bin/python bench/store_bench.py --statements 100000 --url mongomock://bench
+    .venv/bin/python bench/store_bench.py --statements 100000 --url mongodb://127.0.0.1:27017/lrs_bench?replicaSet=rs0
 
 Re-running on an existing file skips the load when it already holds enough statements.
 Times are store time only (no HTTP, no validation).

@@ -30,8 +30,10 @@ def create_app(settings=None, storage=None, announce=print):
 
     from .api import register_error_handlers, xapi
     from .api.alternate import AlternateSyntaxMiddleware
+    from .api.body import BoundedRequest
 
     app = Flask(__name__)
+    app.request_class = BoundedRequest              # size limit on chunked bodies too (HTTP-9)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     app.json.ensure_ascii = False
@@ -41,5 +43,5 @@ def create_app(settings=None, storage=None, announce=print):
     app.register_blueprint(xapi)
     register_error_handlers(app)
     observability.init_app(app)
-    app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app)
+    app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, settings.max_body_bytes)
     return app

@@ -6,6 +6,11 @@ ConfigError with one line that names the variable, so start-up can exit cleanly.
 import os
 from dataclasses import dataclass, field, fields
 
+from schemas.versions import SUPPORTED_VERSIONS, XAPI_1_0_3
+
+
+MIN_CURSOR_KEY_LENGTH = 32
+
 
 class ConfigError(ValueError):
     """A setting has a value the LRS cannot use."""
@@ -48,10 +53,11 @@ def _list(value):
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
     sqlite_synchronous: str = "FULL"
-    xapi_versions: list = field(default_factory=lambda: ["1.0.3", "2.0.0"])
-    fallback_xapi_version: str = "1.0.3"
+    xapi_versions: list = field(default_factory=lambda: list(SUPPORTED_VERSIONS))
+    fallback_xapi_version: str = XAPI_1_0_3
     admin_key: str = ""
     admin_secret: str = ""
+    cursor_key: str = ""
     public_url: str = "http://localhost:8000"
     max_body_bytes: int = 20 * 1024 * 1024
     max_document_bytes: int = 2 * 1024 * 1024
@@ -62,7 +68,7 @@ class Settings:
     auth_cache_seconds: int = 30
     secret_hash_iterations: int = 210_000
     state_put_conflict: bool = False
-    consistent_through_lag_ms: int = 0
+    consistent_through_lag_ms: int = 1000
     log_level: str = "INFO"
 
     # environment variable -> (attribute, parser)
@@ -78,6 +84,7 @@ class Settings:
             "LRS_FALLBACK_XAPI_VERSION": ("fallback_xapi_version", str),
             "LRS_ADMIN_KEY": ("admin_key", str),
             "LRS_ADMIN_SECRET": ("admin_secret", str),
+            "LRS_CURSOR_KEY": ("cursor_key", str),
             "LRS_PUBLIC_URL": ("public_url", str),
             "LRS_MAX_BODY_BYTES": ("max_body_bytes", lambda n, v: _int(n, v, 1024)),
             "LRS_MAX_DOCUMENT_BYTES": ("max_document_bytes", lambda n, v: _int(n, v, 1)),
@@ -100,22 +107,25 @@ class Settings:
         return settings
 
     def validate(self):
-        from .versions import KNOWN_VERSIONS
+        from .store import supported_url
         url = self.database_url
-        if not url.startswith(("sqlite:///", "mongodb://", "mongodb+srv://", "mongomock://")):
-            raise ConfigError("LRS_DATABASE_URL must start with sqlite:///, mongodb://, "
-                              "mongodb+srv:// or mongomock://, got %r" % url)
+        if not supported_url(url):
+            raise ConfigError("LRS_DATABASE_URL must start with sqlite:///, mongodb:// or "
+                              "mongodb+srv://, got %r" % url)
         if url.startswith("sqlite:///") and len(url) == len("sqlite:///"):
             raise ConfigError("LRS_DATABASE_URL sqlite:/// needs a file path")
-        unknown = [v for v in self.xapi_versions if v not in KNOWN_VERSIONS]
+        unknown = [v for v in self.xapi_versions if v not in SUPPORTED_VERSIONS]
         if unknown or not self.xapi_versions:
             raise ConfigError("LRS_XAPI_VERSIONS must list some of %s, got %r"
-                              % (", ".join(KNOWN_VERSIONS), ",".join(self.xapi_versions)))
-        if self.fallback_xapi_version not in KNOWN_VERSIONS:
+                              % (", ".join(SUPPORTED_VERSIONS), ",".join(self.xapi_versions)))
+        if self.fallback_xapi_version not in SUPPORTED_VERSIONS:
             raise ConfigError("LRS_FALLBACK_XAPI_VERSION must be one of %s, got %r"
-                              % (", ".join(KNOWN_VERSIONS), self.fallback_xapi_version))
+                              % (", ".join(SUPPORTED_VERSIONS), self.fallback_xapi_version))
         if bool(self.admin_key) != bool(self.admin_secret):
             raise ConfigError("LRS_ADMIN_KEY and LRS_ADMIN_SECRET must be set together")
+        if self.cursor_key and len(self.cursor_key) < MIN_CURSOR_KEY_LENGTH:
+            raise ConfigError("LRS_CURSOR_KEY must be at least %d characters (e.g. 64 random hex digits), got %d"
+                              % (MIN_CURSOR_KEY_LENGTH, len(self.cursor_key)))
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError("LRS_PUBLIC_URL must be an http(s) URL, got %r" % self.public_url)
 

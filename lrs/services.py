@@ -1,11 +1,15 @@
 """The service layer, wired: what the HTTP layer and the command line use, without Flask."""
+import secrets
 from dataclasses import dataclass
 
 from .auth import Authenticator
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
 from .store import open_storage
+from .xapi.activities import ActivityService
+from .xapi.agents import AgentService
 from .xapi.documents import DocumentService
+from .xapi.query import CURSOR_SECRET_NAME, CursorCodec
 from .xapi.signatures import check_signature
 from .xapi.statements import StatementService
 
@@ -29,6 +33,9 @@ class Services:
     authenticator: Authenticator
     statements: StatementService
     documents: DocumentService
+    activities: ActivityService
+    agents: AgentService
+    cursors: CursorCodec
 
 
 def build_services(settings, storage, metrics=None):
@@ -37,12 +44,25 @@ def build_services(settings, storage, metrics=None):
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds),
         statements=StatementService(storage, settings, signature_checker=check_signature, metrics=metrics),
-        documents=DocumentService(storage, settings))
+        documents=DocumentService(storage, settings),
+        activities=ActivityService(storage),
+        agents=AgentService(storage),
+        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit))
+
+
+def cursor_key(settings, storage):
+    """The key that authenticates `more` cursors: LRS_CURSOR_KEY, else one made once and kept in
+    the database, so that every worker and replica issues and accepts the same cursors."""
+    if settings.cursor_key:
+        return settings.cursor_key.encode("utf-8")
+    return storage.get_or_create_secret(CURSOR_SECRET_NAME, lambda: secrets.token_bytes(32))
 
 
 def open_configured_storage(settings):
     """The storage the settings name; ConfigError or StorageUnavailable with one clear line."""
     options = {"synchronous": settings.sqlite_synchronous} if settings.database_url.startswith("sqlite") else {}
+    # Consistent-Through says "now - lag" only if every batch commits well within the lag
+    options["max_commit_delay_ms"] = settings.consistent_through_lag_ms // 2 or None
     try:
         storage = open_storage(settings.database_url, **options)
     except StorageUnavailable:

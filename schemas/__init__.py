@@ -11,7 +11,7 @@ Public API (the service layer is written against exactly these names):
     validate_uuid(value, what) -> str
     parse_timestamp(value, version, what="timestamp") -> int   (ms since epoch, UTC)
     is_language_tag(value) -> bool
-    SUPPORTED_VERSIONS
+    SUPPORTED_VERSIONS, RULES, rules_for(version) -> VersionRules   the one version table (versions.py)
 
 The marshmallow schemas themselves (``Statement20Schema`` ...) are exported for documentation
 (OpenAPI) and for ``Schema.load``, which validates exactly like the functions above.
@@ -25,11 +25,11 @@ from .objects import (AccountSchema, ActivityDefinitionSchema, ActivitySchema, A
                       ResultSchema, ScoreSchema, Statement20Schema, Statement103Schema, STATEMENT_SCHEMAS,
                       StatementRefSchema, SubStatement20Schema, SubStatement103Schema, VerbSchema,
                       identifier_count)
-from .rules import RULES, SUPPORTED_VERSIONS, rules_for
+from .versions import RULES, SUPPORTED_VERSIONS, VersionRules, rules_for
 
 __all__ = ["XAPIValidationError", "validate_statement", "validate_statements", "validate_agent",
            "validate_activity_id", "validate_iri", "validate_uuid", "parse_timestamp", "is_language_tag",
-           "SUPPORTED_VERSIONS", "RULES", "STATEMENT_SCHEMAS",
+           "SUPPORTED_VERSIONS", "RULES", "VersionRules", "rules_for", "STATEMENT_SCHEMAS",
            "AccountSchema", "ActivityDefinitionSchema", "ActivitySchema", "AgentSchema", "AttachmentSchema",
            "AuthorityGroupSchema", "Context103Schema", "Context20Schema", "ContextActivitiesSchema",
            "ContextAgentSchema", "ContextGroupSchema", "GroupSchema", "InteractionComponentSchema",

@@ -211,7 +211,7 @@ class Duration(XField):
 
 
 class Timestamp(XField):
-    """A timestamp in the syntax of one version (rules.py). ``normalise``: return it in UTC as
+    """A timestamp in the syntax of one version (versions.py). ``normalise``: return it in UTC as
     `YYYY-MM-DDThh:mm:ss.mmmZ` (TIME-8) rather than as received (used for `stored`, TIME-10)."""
 
     rule = "TIME-1"

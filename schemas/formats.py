@@ -96,7 +96,7 @@ def check_duration(value):
 
 # --- Timestamps (TIME-1..TIME-8) ------------------------------------------------------------------
 class TimestampFormat:
-    """One version's accepted timestamp syntax (see rules.py). Both accept ISO 8601 extended
+    """One version's accepted timestamp syntax (see versions.py). Both accept ISO 8601 extended
     `YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm|±hhmm|±hh)` and zone-less values (read as UTC, TIME-6);
     `rfc3339` adds lower-case t/z and a space separator (TIME-4)."""
 

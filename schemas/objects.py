@@ -1,16 +1,16 @@
 """One marshmallow schema per xAPI object (xAPI 1.0.3 Part Two / IEEE 9274.1.1 data model).
 
 Version differences are structural subclasses at the end of this module (Context20Schema,
-SubStatement20Schema, Statement20Schema) plus the per-version table in rules.py; nothing here asks
+SubStatement20Schema, Statement20Schema) plus the per-version table in versions.py; nothing here asks
 "which version" at run time.
 """
 from .errors import XAPIValidationError
 from .fields import (IRI, IRL, UUID, Boolean, ByObjectType, Choice, Constant, ContextActivityList, Duration,
                      Extensions, LanguageMap, LanguageTag, ListOf, MailtoIRI, MediaType, NonNegativeInteger,
                      Number, Object, Sha1Hex, Sha2Hex, StatementVersion, String, Timestamp, XSchema)
-from .rules import RULES
+from .versions import RULES, XAPI_1_0_3, XAPI_2_0_0
 
-R103, R20 = RULES["1.0.3"], RULES["2.0.0"]
+R103, R20 = RULES[XAPI_1_0_3], RULES[XAPI_2_0_0]
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"                                   # VOID-1
 INTERACTION_TYPES = ("true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
                      "sequencing", "likert", "numeric", "other")                  # ADEF-6
@@ -73,8 +73,9 @@ class GroupSchema(XSchema):
         if count > 1:
             raise XAPIValidationError("an identified Group carries exactly one identifier of mbox, mbox_sha1sum, "
                                       "openid, account; found %d (AGT-10)" % count)
-        if count == 0 and "member" not in out:
-            raise XAPIValidationError("an anonymous Group (no identifier) must list its member Agents (AGT-9)")
+        if count == 0 and not out.get("member"):       # absent or [] (Data 2.4.2.2)
+            raise XAPIValidationError("an anonymous Group (no identifier) must list at least one member "
+                                      "Agent (AGT-9)", ["member"] if "member" in out else [])
 
 
 class TeamSchema(GroupSchema):
@@ -355,4 +356,4 @@ class Statement20Schema(Statement103Schema):
     version = StatementVersion(R20)
 
 
-STATEMENT_SCHEMAS = {"1.0.3": Statement103Schema, "2.0.0": Statement20Schema}
+STATEMENT_SCHEMAS = {R103.version: Statement103Schema, R20.version: Statement20Schema}

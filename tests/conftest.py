@@ -3,3 +3,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tests import mongo_double  # noqa: E402  (needs the path above)
+
+mongo_double.register()          # mongomock://NAME opens the MongoDB backend on the test double

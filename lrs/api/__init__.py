@@ -8,11 +8,12 @@ X-Experience-API-Consistent-Through (QRY-39), errors included.
 import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
+from schemas.versions import RULES
 from werkzeug.exceptions import HTTPException
 
-from ..errors import LRSError, StorageUnavailable
+from ..errors import LRSError, PayloadTooLarge, StorageUnavailable
 from ..timeutil import format_ms
-from ..versions import RULES, negotiate
+from ..versions import negotiate
 
 log = logging.getLogger("lrs.api")
 
@@ -22,6 +23,14 @@ xapi = Blueprint("xapi", __name__, url_prefix="/xapi")
 OPEN_ENDPOINTS = {"xapi.about"}
 STATEMENT_ENDPOINTS = {"xapi.statements"}
 
+# Stored documents and attachments are served with the Content-Type their writer chose (DOC-1,
+# MPR-3), text/html and image/svg+xml included. Browsers must neither guess another type nor run
+# anything such content holds, on this origin or any: every xAPI response is marked inert.
+INERT_CONTENT_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+}
+
 CORS_ALLOW_HEADERS = ("Authorization, Content-Type, X-Experience-API-Version, If-Match, If-None-Match, "
                       "Accept-Language, X-Request-ID")
 CORS_EXPOSE_HEADERS = ("ETag, Last-Modified, X-Experience-API-Version, "
@@ -29,7 +38,7 @@ CORS_EXPOSE_HEADERS = ("ETag, Last-Modified, X-Experience-API-Version, "
 
 
 def lrs():
-    """The per-application services (storage, authenticator, statement and document services)."""
+    """The per-application services (lrs.services.Services); handlers use nothing else below them."""
     return current_app.extensions["lrs"]
 
 
@@ -39,13 +48,16 @@ def _authenticate_and_negotiate():
     if request.method == "OPTIONS":
         return None                                   # CORS preflight (HDR-8)
     alternate_error = request.environ.get("lrs.alternate_error")
+    if "lrs.alternate_too_large" in request.environ:       # its credentials are in the unread form
+        raise PayloadTooLarge("the form body is larger than the %d bytes this LRS accepts (HTTP-9)"
+                              % request.environ["lrs.alternate_too_large"])
     g.version = _optional_version(services)          # for the response header, even on errors
     if request.endpoint in OPEN_ENDPOINTS:
         return None
     g.principal = services.authenticator.authenticate(request.headers.get("Authorization"))
     g.version = negotiate(request.headers.get("X-Experience-API-Version"), services.settings.xapi_versions)
     if request.environ.get("lrs.alternate") and not RULES[g.version].alternate_syntax:
-        raise_bad("the alternate request syntax (?method=) does not exist in xAPI 2.0 (ALT-11)")
+        raise_bad("the alternate request syntax (?method=) does not exist in xAPI %s (ALT-11)" % g.version)
     if alternate_error:
         raise_bad(alternate_error)
     return None
@@ -69,9 +81,13 @@ def _xapi_headers(response):
     services = lrs()
     version = getattr(g, "version", None) or services.settings.fallback_xapi_version
     response.headers["X-Experience-API-Version"] = version
+    response.headers.update(INERT_CONTENT_HEADERS)
     if request.endpoint in STATEMENT_ENDPOINTS or request.path.rstrip("/").endswith("/statements"):
-        response.headers["X-Experience-API-Consistent-Through"] = format_ms(
-            services.statements.consistent_through_ms())
+        consistent_through = getattr(g, "consistent_through_ms", None)
+        if consistent_through is None:
+            principal = getattr(g, "principal", None)
+            consistent_through = services.statements.consistent_through_ms(principal and principal.store_id)
+        response.headers["X-Experience-API-Consistent-Through"] = format_ms(consistent_through)
     _cors(response, services.settings.cors_origins)
     return response
 
@@ -135,10 +151,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def _unexpected(error):
+        # Only lrs errors carry a status: the store reports an unreachable database as
+        # StorageUnavailable (503). Anything else is a defect, logged with its traceback.
         log.exception("unexpected error")
-        from .. import observability
-        if error.__class__.__module__.startswith(("sqlite3", "pymongo", "mongomock")):
-            observability.count_database_error()
         response = error_response(500, "internal error; the request was not completed")
         if request.path.startswith("/xapi"):
             _xapi_headers(response)

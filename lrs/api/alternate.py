@@ -54,17 +54,34 @@ class AlternateSyntaxMiddleware:
             environ["lrs.alternate_error"] = ("an alternate-syntax request must have an "
                                               "application/x-www-form-urlencoded body (ALT-4)")
             return
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > self.max_body_bytes:
-            environ["lrs.alternate_error"] = "the form body is too large"
+        raw = self._read_form(environ)
+        if raw is None:
+            environ["lrs.alternate_too_large"] = self.max_body_bytes          # answered 413 (HTTP-9)
             return
-        raw = environ["wsgi.input"].read(length) if length else b""
         try:
             fields = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
         except (UnicodeDecodeError, ValueError):
             environ["lrs.alternate_error"] = "the alternate-syntax body is not form-encoded (ALT-4)"
             return
         self._apply(environ, method, fields)
+
+    def _read_form(self, environ):
+        """The form body, or None when it is larger than max_body_bytes; a chunked body (no
+        Content-Length, de-chunked by the server) is read up to one byte past the limit."""
+        stream, limit = environ["wsgi.input"], self.max_body_bytes
+        if environ.get("CONTENT_LENGTH"):
+            length = int(environ["CONTENT_LENGTH"])
+            return None if length > limit else stream.read(length)
+        if not environ.get("wsgi.input_terminated"):
+            return b""
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = stream.read(limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > limit else b"".join(chunks)
 
     @staticmethod
     def _apply(environ, method, fields):

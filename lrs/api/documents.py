@@ -11,10 +11,9 @@ import schemas
 from flask import Response, g, request
 
 from ..errors import BadRequest, PayloadTooLarge
-from ..store import DocumentKey, DocumentScope
 from ..timeutil import http_date
 from ..xapi.agents import agent_key
-from ..xapi.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, Preconditions
+from ..xapi.documents import ACTIVITY_PROFILE, AGENT_PROFILE, STATE, DocumentKey, DocumentScope, Preconditions
 from ..xapi.jsonbody import dumps, parse_json
 from . import lrs, xapi
 from .params import allow_only, parameters

@@ -5,8 +5,6 @@ the body returned (CONC-1..CONC-3).
 """
 from flask import Response, g
 
-from ..xapi.activities import activity_object
-from ..xapi.agents import person
 from ..xapi.documents import etag_of
 from ..xapi.jsonbody import dumps
 from . import lrs, xapi
@@ -30,20 +28,14 @@ def activities():
     params = parameters()
     allow_only(params, {"activityId"}, "activities")
     activity_id = activity_id_param(params, "activities")                               # ACTS-2
-    definition = lrs().storage.get_activity_definition(g.principal.store_id, activity_id)
-    return _json_with_etag(activity_object(activity_id, definition))                    # ACTS-1, ACTS-3
+    return _json_with_etag(lrs().activities.activity(g.principal.store_id, activity_id))  # ACTS-1, ACTS-3
 
 
 @xapi.route("/agents", methods=["GET"])
 def agents():
-    """The Person for an Agent: its identifier and the names seen in statements (AGENTS-1..AGENTS-6).
-
-    Only the requested identifier is returned, since linking identifiers needs a permission
-    this LRS does not grant (AGENTS-7).
-    """
+    """The Person for an Agent: its identifier and the names seen in statements (AGENTS-1..AGENTS-7)."""
     g.principal.require(*READ_SCOPES)
     params = parameters()
     allow_only(params, {"agent"}, "agents")
-    agent, key = agent_param(params, "agents", allow_group=False)                       # AGENTS-2
-    names = lrs().storage.get_agent_names(g.principal.store_id, key)
-    return _json_with_etag(person(agent, names))
+    agent, _ = agent_param(params, "agents", allow_group=False)                         # AGENTS-2
+    return _json_with_etag(lrs().agents.person_of(g.principal.store_id, agent))

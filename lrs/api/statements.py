@@ -6,7 +6,7 @@ from ..errors import BadRequest
 from ..timeutil import http_date
 from ..xapi.formats import parse_accept_language
 from ..xapi.jsonbody import dumps, parse_json
-from ..xapi.query import CURSOR_PARAMETER, decode_cursor, encode_cursor, parse_statement_request, schema_value
+from ..xapi.query import CURSOR_PARAMETER, parse_statement_request, schema_value
 from . import lrs, xapi
 from .multipart import build_multipart, media_type, parse_statement_multipart
 from .params import parameters
@@ -61,7 +61,7 @@ def get_statements():
     if CURSOR_PARAMETER in params:
         if len(params) > 1:
             raise BadRequest("more cannot be combined with other parameters (QRY-51)")
-        statement_request = decode_cursor(params[CURSOR_PARAMETER])
+        statement_request = services.cursors.decode(params[CURSOR_PARAMETER], g.principal.store_id)
     else:
         statement_request = parse_statement_request(params, g.version)
     languages = parse_accept_language(request.headers.get("Accept-Language"))
@@ -71,7 +71,8 @@ def get_statements():
         result = services.statements.get_one(principal, statement_request, g.version, languages)
     else:
         def more_url(req, after_seq, max_seq):
-            return url_for("xapi.statements") + "?more=" + encode_cursor(req, after_seq, max_seq)
+            return (url_for("xapi.statements") + "?more="
+                    + services.cursors.encode(req, after_seq, max_seq, principal.store_id))
         result = services.statements.query(principal, statement_request, g.version, languages, more_url)
     if statement_request.attachments:
         body, content_type = build_multipart(result.body, result.attachments)
@@ -79,4 +80,5 @@ def get_statements():
     else:
         response = Response(result.body, status=200, mimetype="application/json")
     response.headers["Last-Modified"] = http_date(result.last_modified_ms)     # QRY-47, QRY-48
+    g.consistent_through_ms = result.consistent_through_ms
     return response

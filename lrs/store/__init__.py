@@ -3,7 +3,8 @@
 open_storage() picks the backend from the database URL:
   sqlite:///PATH        embedded SQLite file (the default)
   mongodb://...         MongoDB through pymongo (also mongodb+srv://)
-  mongomock://NAME      the MongoDB backend on an in-memory mongomock client
+Tests add URL schemes of their own with register_backend (mongomock://NAME: the MongoDB
+backend on an in-memory test double, tests/mongo_double.py).
 """
 from .base import (  # noqa: F401  (re-exported: the public vocabulary of the store)
     Credential,
@@ -18,14 +19,19 @@ from .base import (  # noqa: F401  (re-exported: the public vocabulary of the st
     StoredStatement,
     StoreInfo,
 )
+from .rules import DuplicateStatements  # noqa: F401
 
 
-class DuplicateStatements(Exception):
-    """insert_statements found ids that already exist; nothing was written."""
+_REGISTERED = {}          # URL prefix -> factory(url, **options), added by register_backend
 
-    def __init__(self, ids):
-        super().__init__("statement ids already stored: %s" % ", ".join(sorted(ids)))
-        self.ids = set(ids)
+
+def register_backend(prefix, factory):
+    """Open URLs starting with prefix with factory(url, **options) (tests, tools)."""
+    _REGISTERED[prefix] = factory
+
+
+def supported_url(url):
+    return url.startswith(("sqlite:///", "mongodb://", "mongodb+srv://") + tuple(_REGISTERED))
 
 
 def open_storage(url, **options):
@@ -33,7 +39,10 @@ def open_storage(url, **options):
     if url.startswith("sqlite:///"):
         from .sqlite import SQLiteStorage
         return SQLiteStorage(url[len("sqlite:///"):], **options)
-    if url.startswith(("mongodb://", "mongodb+srv://", "mongomock://")):
+    if url.startswith(("mongodb://", "mongodb+srv://")):
         from .mongo import MongoStorage
         return MongoStorage(url, **options)
-    raise ValueError("unsupported database URL %r (use sqlite:///PATH, mongodb://... or mongomock://NAME)" % url)
+    for prefix, factory in _REGISTERED.items():
+        if url.startswith(prefix):
+            return factory(url, **options)
+    raise ValueError("unsupported database URL %r (use sqlite:///PATH, mongodb://... or mongodb+srv://...)" % url)

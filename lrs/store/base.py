@@ -149,7 +149,23 @@ class Document:
 
 
 class StorageBackend(ABC):
-    """What every backend implements. See tests/store/ for the contract tests."""
+    """What every backend implements. See tests/store/ for the contract tests.
+
+    The xAPI rules of a statement batch (order, voiding, references, merges) are not the
+    backends': lrs/store/rules.py holds them once and drives each backend's transaction."""
+
+    # Test seam: called inside each statement batch's transaction just before it commits, as
+    # before_commit(store_id, ids), so that tests can hold a batch pending at a known point and
+    # interleave writers and readers step by step. None in production.
+    before_commit = None
+
+    # A statement batch commits within this many ms of its `stored` time or is rolled back
+    # (rules.check_commit_deadline); None: no limit. Set from LRS_CONSISTENT_THROUGH_LAG_MS.
+    max_commit_delay_ms = None
+
+    def _before_commit(self, store_id, ids):
+        if self.before_commit is not None:
+            self.before_commit(store_id, ids)
 
     # lifecycle
     @abstractmethod
@@ -203,8 +219,12 @@ class StorageBackend(ABC):
     def query_statements(self, store_id, query: StatementQuery) -> StatementPage: ...
 
     @abstractmethod
+    def committed_order(self, store_id) -> tuple:
+        """(last seq, its stored ms) of the newest committed batch of the store; (0, 0) when empty."""
+
     def last_seq(self, store_id) -> int:
         """The highest seq committed in the store (0 when empty)."""
+        return self.committed_order(store_id)[0]
 
     # activities and agents
     @abstractmethod
@@ -244,3 +264,13 @@ class StorageBackend(ABC):
     @abstractmethod
     def delete_documents(self, store_id, scope: DocumentScope) -> int:
         """Delete every document in the scope; return how many."""
+
+    # server-side secrets
+    @abstractmethod
+    def get_or_create_secret(self, name, make: Callable[[], bytes]) -> bytes:
+        """The secret kept under `name`, made by calling make() and kept when there is none yet.
+
+        Every caller, in every process and on every replica sharing the database, gets the same
+        bytes: when several create at once, one value wins and all of them return it. Secrets are
+        never listed or returned by any other method.
+        """

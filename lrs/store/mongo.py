@@ -1,68 +1,52 @@
-"""The MongoDB backend (pymongo), also run in memory on mongomock for `mongomock://NAME`.
+"""The MongoDB backend (pymongo): a replica set or a sharded cluster, one transaction per write.
 
-Statements: one document per statement, `_id` = "<store>/<statement id>" (so the primary index
-is also the per-store uniqueness of statement ids), with the fields queries use:
-  seq, stored_ms    per-store order (from the `counters` document, $inc by batch size)
-  groups            [{g: origin seq, k: ["kind|value", ...]}]: the statement's own keys as one
-                    group plus the groups inherited through StatementRefs (QRY-24); a query
-                    matches with {groups: {$elemMatch: {k: {$all: filters}}}} (QRY-13)
-  ref / void        StatementRef target / voided target, to find later arrivals (QRY-24, VOID-4)
-  voided, voiding, auth, body (the JSON bytes as returned)
-  pending           batch token while the batch is not yet visible (see below)
+Every statement batch (statements, their index keys, voidings, inherited groups, definitions,
+agent names, attachment data) and every document write is one multi-document transaction, so a
+write is all there or not there, for every reader, whatever happens to the writer.
 
-All-or-nothing batches without multi-document transactions (mongomock, standalone servers,
-sharded clusters alike): every batch has a journal document in `batches`:
-  1. journal {_id: token, state: "pending"}; insert the statements with `pending: token`.
-     Readers ignore documents that carry `pending`, so nothing of the batch is visible.
-     A duplicate id (unique _id) removes what was inserted and raises DuplicateStatements.
-  2. merge activity definitions, agent names, attachments (idempotent, harmless if repeated).
-  3. COMMIT POINT: the journal's state becomes "committed" (one atomic single-document write).
-  4. flip: one update_many removes `pending` from the batch; then the derived effects (voided
-     flags, inherited groups) are applied; then the journal document is deleted.
-Recovery path: a writer that died leaves a journal document behind. `_recover` (at start, and
-from insert_statements every `pending_timeout_s`/2 seconds, and at once when a new batch
-collides with a leftover) looks at journals older than `pending_timeout_s`: a "committed" one is
-completed (step 4 is idempotent), a "pending" one is rolled back (its statements deleted), so
-a crashed batch is either fully visible or gone, never half there.
+Order: `counters` holds one document per store, {seq, stored_ms}. A batch's transaction updates
+it first, so writers of one store serialise on it (the second gets a write conflict and retries
+after the first ends) and commit order equals seq order: a reader never sees seq n+1 without n,
+and the counter, read outside a transaction, is the newest committed batch (Consistent-Through).
 
-Derived effects are ordered so that concurrent writers never miss each other: effects that
-read other statements (the target's groups, earlier voiding statements) read only visible
-ones, effects that write to other statements (void the target, push groups to referrers)
-also reach pending ones. If A is still pending when B looks, A's own effects run later and
-find B, which was inserted before B looked.
+Collections (`_id` prefixed by the store id, so the primary index keeps stores apart):
+  statements   seq, stored_ms, voided, voiding, auth, groups [{g: origin seq, k: ["kind|value"]}]
+               (QRY-13, QRY-24: a query matches {groups: {$elemMatch: {k: {$all: filters}}}}),
+               ref / void (StatementRef / voided target, to find later arrivals), body (the JSON)
+  attachments  metadata per hash; the data in `attachment_chunks`, CHUNK_BYTES per document,
+               so no document nears MongoDB's 16 MiB limit
+  activities, agents, documents, stores, credentials
 
-Write concern majority + journaled, read concern majority when the server is a replica set
-or a sharded cluster; each overridable in the URL (w=, journal=, readConcernLevel=).
-On mongomock every public method holds one lock per NAME, so a batch is atomic for readers
-in the process too.
+Writes use majority write concern, journaled, with a time limit (WRITE_TIMEOUT_MS); transactions
+read a snapshot. Transient transaction errors are retried with exponential back-off and jitter,
+an unknown commit result by committing again, as the driver documents, for TRANSACTION_TIMEOUT_S.
+Reads outside transactions use read concern majority: a `more` link never shows a statement
+that could be rolled back.
 """
 import functools
 import json
-import threading
+import random
 import time
 import uuid
 
 import pymongo
-from pymongo import ReturnDocument
-from pymongo.errors import (
-    BulkWriteError,
-    ConnectionFailure,
-    DuplicateKeyError,
-    ExecutionTimeout,
-    PyMongoError,
-)
+from bson.errors import BSONError
+from pymongo import ReadPreference, ReturnDocument
+from pymongo.errors import DuplicateKeyError, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.uri_parser import parse_uri
+from pymongo.write_concern import WriteConcern
 
 from ..errors import StorageUnavailable
-from ..timeutil import format_ms, now_ms
-from . import DuplicateStatements
+from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
+from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
+                    write_batch)
 
-_MOCK_CLIENTS = {}                   # NAME -> (mongomock client, lock), shared within the process
-_MOCK_LOCK = threading.Lock()
-_VISIBLE = {"pending": {"$exists": False}}
-_CAS_ATTEMPTS = 100
+CHUNK_BYTES = 1 << 20
+WRITE_TIMEOUT_MS = 10000
+TRANSACTION_TIMEOUT_S = 30.0
+_FIRST_BACKOFF_S, _MAX_BACKOFF_S = 0.005, 0.5
 
 
 def _key(kind, value):
@@ -74,71 +58,146 @@ def _dumps(value):
 
 
 def _guarded(method):
-    """Hold the mongomock lock; report an unreachable server as StorageUnavailable (503)."""
+    """Report what the driver raises as StorageUnavailable (503), with its words."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with self._lock:
-            try:
-                return method(self, *args, **kwargs)
-            except (ConnectionFailure, ExecutionTimeout) as error:
-                raise StorageUnavailable("MongoDB unavailable: %s" % error) from error
+        try:
+            return method(self, *args, **kwargs)
+        except (PyMongoError, BSONError) as error:          # BSONError: e.g. a document too large
+            raise StorageUnavailable("MongoDB unavailable: %s" % error) from error
     return wrapper
 
 
-class _NoLock:
-    def __enter__(self):
-        return self
+class _Batch(BatchTransaction):
+    """The shared batch rules (lrs/store/rules.py) in MongoDB documents, inside one transaction."""
 
-    def __exit__(self, *exc):
-        return False
+    def __init__(self, db, session, store_id):
+        self.db, self.s, self.store = db, session, store_id
+
+    def _id(self, name):
+        return "%s/%s" % (self.store, name)
+
+    def _ids_where(self, field, values, projected):
+        return {d[projected] for d in self.db.statements.find({"store": self.store, field: {"$in": list(values)}},
+                                                              {projected: 1}, session=self.s)}
+
+    def existing_ids(self, ids):
+        return {d["id"] for d in self.db.statements.find({"_id": {"$in": [self._id(i) for i in ids]}}, {"id": 1},
+                                                         session=self.s)}
+
+    def order(self):
+        # the first write of the transaction: from here on, other writers of the store conflict
+        counter = self.db.counters.find_one_and_update(
+            {"_id": self.store}, {"$inc": {"writes": 1}}, upsert=True,
+            return_document=ReturnDocument.AFTER, session=self.s)
+        return counter.get("seq", 0), counter.get("stored_ms", 0)
+
+    def set_order(self, last_seq, last_stored_ms):
+        self.db.counters.update_one({"_id": self.store}, {"$set": {"seq": last_seq, "stored_ms": last_stored_ms}},
+                                    session=self.s)
+
+    def insert(self, statements):
+        docs = []
+        for statement in statements:
+            record = statement.record
+            doc = {"_id": self._id(statement.id), "store": self.store, "id": statement.id, "seq": statement.seq,
+                   "stored_ms": statement.stored_ms, "voided": False, "voiding": statement.is_voiding,
+                   "auth": record.authority_key or "", "groups": [{"g": statement.seq, "k": statement.prepared}],
+                   "body": statement.body}
+            if record.ref_target:
+                doc["ref"] = record.ref_target.lower()
+            if record.void_target:
+                doc["void"] = record.void_target.lower()
+            docs.append(doc)
+        self.db.statements.insert_many(docs, ordered=True, session=self.s)
+
+    def voiding_targets_among(self, ids):
+        return self._ids_where("void", ids, "void")
+
+    def mark_voided(self, ids):
+        self.db.statements.update_many({"_id": {"$in": [self._id(i) for i in ids]}, "voiding": False,
+                                        "voided": False}, {"$set": {"voided": True}}, session=self.s)
+
+    def referred_among(self, ids):
+        return self._ids_where("ref", ids, "ref")
+
+    def referrers_of(self, statement_id):
+        return sorted(self._ids_where("ref", [statement_id], "id"))
+
+    def groups_of(self, statement_id):
+        doc = self.db.statements.find_one({"_id": self._id(statement_id)}, {"groups": 1}, session=self.s)
+        return [[g["g"], g["k"]] for g in doc["groups"]] if doc else None
+
+    def add_groups(self, statement_id, groups):
+        self.db.statements.update_one({"_id": self._id(statement_id)},
+                                      {"$push": {"groups": {"$each": [{"g": g, "k": k} for g, k in groups]}}},
+                                      session=self.s)
+
+    def activity_definition(self, activity_id):
+        doc = self.db.activities.find_one({"_id": self._id(activity_id)}, session=self.s)
+        return json.loads(doc["definition"]) if doc else None
+
+    def put_activity_definition(self, activity_id, definition):
+        self.db.activities.update_one({"_id": self._id(activity_id)},
+                                      {"$set": {"store": self.store, "definition": _dumps(definition)}},
+                                      upsert=True, session=self.s)
+
+    def agent_names(self, agent_key):
+        doc = self.db.agents.find_one({"_id": self._id(agent_key)}, session=self.s)
+        return list(doc["names"]) if doc else []
+
+    def put_agent_names(self, agent_key, names):
+        self.db.agents.update_one({"_id": self._id(agent_key)}, {"$set": {"store": self.store, "names": names}},
+                                  upsert=True, session=self.s)
+
+    def add_attachment(self, sha2, content_type, data):
+        if self.db.attachments.find_one({"_id": self._id(sha2)}, {"_id": 1}, session=self.s):
+            return
+        chunks = [data[start:start + CHUNK_BYTES] for start in range(0, len(data), CHUNK_BYTES)] or [b""]
+        self.db.attachment_chunks.insert_many(
+            [{"_id": "%s/%d" % (self._id(sha2), number), "data": chunk} for number, chunk in enumerate(chunks)],
+            session=self.s)
+        self.db.attachments.insert_one({"_id": self._id(sha2), "store": self.store, "sha2": sha2,
+                                        "content_type": content_type, "length": len(data),
+                                        "chunks": len(chunks)}, session=self.s)
 
 
 class MongoStorage(StorageBackend):
-    def __init__(self, url, server_selection_timeout_ms=5000, pending_timeout_s=60, database=None,
-                 **client_options):
-        self.pending_timeout_ms = int(pending_timeout_s * 1000)
-        self._next_recovery = 0.0
-        if url.startswith("mongomock://"):
-            import mongomock
-            name = url[len("mongomock://"):].strip("/") or "lrs"
-            with _MOCK_LOCK:
-                if name not in _MOCK_CLIENTS:
-                    _MOCK_CLIENTS[name] = (mongomock.MongoClient(), threading.RLock())
-                self._client, self._lock = _MOCK_CLIENTS[name]
-            self._owns_client = False
-            self.db = self._client[database or name.replace(".", "_")]
+    def __init__(self, url, server_selection_timeout_ms=5000, database=None, client=None,
+                 transaction_timeout_s=TRANSACTION_TIMEOUT_S, max_commit_delay_ms=None, **client_options):
+        """`client`: an already connected client (tests give a transaction-capable test double)."""
+        self.transaction_timeout_s = transaction_timeout_s
+        self.max_commit_delay_ms = max_commit_delay_ms
+        self._write_concern = WriteConcern("majority", wtimeout=WRITE_TIMEOUT_MS, j=True)
+        if client is not None:
+            self._client, self._owns_client = client, False
+            self.db = client[database or "lrs"]
         else:
             parsed = parse_uri(url)
             given = {k.lower() for k in parsed["options"]}
             options = dict(client_options)
-            if "w" not in given:
-                options.setdefault("w", "majority")
-            if "journal" not in given:
-                options.setdefault("journal", True)
-            if "serverselectiontimeoutms" not in given:
-                options.setdefault("serverSelectionTimeoutMS", int(server_selection_timeout_ms))
-            self._client = pymongo.MongoClient(url, **options)
-            self._owns_client = True
-            self._lock = _NoLock()
-            read_concern = None
-            if "readconcernlevel" not in given and self._supports_majority_reads():
-                read_concern = ReadConcern("majority")          # consistent paging across nodes
+            for name, value in (("w", "majority"), ("journal", True), ("wTimeoutMS", WRITE_TIMEOUT_MS),
+                                ("serverSelectionTimeoutMS", int(server_selection_timeout_ms))):
+                if name.lower() not in given:
+                    options.setdefault(name, value)
+            self._client, self._owns_client = pymongo.MongoClient(url, **options), True
+            self._require_transactions()
+            read_concern = None if "readconcernlevel" in given else ReadConcern("majority")
             self.db = self._client.get_database(database or parsed["database"] or "lrs",
-                                                read_concern=read_concern)
-        self._start()
-
-    def _supports_majority_reads(self):
-        try:
-            hello = self._client.admin.command("hello")
-        except PyMongoError as error:
-            raise StorageUnavailable("MongoDB unavailable: %s" % error) from error
-        return "setName" in hello or hello.get("msg") == "isdbgrid"
+                                                read_concern=read_concern,
+                                                read_preference=ReadPreference.PRIMARY)
+        self._create_indexes()
 
     @_guarded
-    def _start(self):
-        self._create_indexes()
-        self._recover()
+    def _require_transactions(self):
+        hello = self._client.admin.command("hello")
+        if "setName" not in hello and hello.get("msg") != "isdbgrid":
+            self._client.close()
+            raise ValueError("the MongoDB backend needs a replica set or a sharded cluster (multi-document "
+                             "transactions); a standalone mongod can become a one-node replica set: start it "
+                             "with --replSet NAME and run rs.initiate() once")
 
+    @_guarded
     def _create_indexes(self):
         db = self.db
         db.stores.create_index("name", unique=True)
@@ -148,12 +207,53 @@ class MongoStorage(StorageBackend):
         st.create_index([("store", 1), ("groups.k", 1), ("seq", 1)])
         st.create_index([("store", 1), ("auth", 1), ("seq", 1)])
         st.create_index([("store", 1), ("stored_ms", 1), ("seq", 1)])
-        st.create_index([("store", 1), ("ref", 1)], sparse=True)
-        st.create_index([("store", 1), ("void", 1)], sparse=True)
-        st.create_index("pending", sparse=True)
-        db.batches.create_index("created_ms")
+        # only StatementRefs and voiding statements carry these: index just them
+        st.create_index([("store", 1), ("ref", 1)], partialFilterExpression={"ref": {"$exists": True}})
+        st.create_index([("store", 1), ("void", 1)], partialFilterExpression={"void": {"$exists": True}})
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
                                    ("registration", 1), ("doc_id", 1)])
+
+    # --- transactions ------------------------------------------------------------------
+
+    def _in_transaction(self, work):
+        """work(session) inside one transaction, retried as the driver documents; its result."""
+        deadline = time.monotonic() + self.transaction_timeout_s
+        backoff = _FIRST_BACKOFF_S
+        while True:
+            with self._client.start_session() as session:
+                session.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=self._write_concern,
+                                          read_preference=ReadPreference.PRIMARY)
+                try:
+                    result = work(session)
+                    self._commit(session, deadline)
+                    return result
+                except PyMongoError as error:
+                    self._abort(session)
+                    if not error.has_error_label("TransientTransactionError") or time.monotonic() > deadline:
+                        raise
+                except BaseException:
+                    self._abort(session)
+                    raise
+            time.sleep(backoff * random.uniform(0.5, 1.5))        # a conflicting writer: let it finish
+            backoff = min(backoff * 2, _MAX_BACKOFF_S)
+
+    @staticmethod
+    def _commit(session, deadline):
+        while True:
+            try:
+                session.commit_transaction()
+                return
+            except PyMongoError as error:
+                if not error.has_error_label("UnknownTransactionCommitResult") or time.monotonic() > deadline:
+                    raise
+
+    @staticmethod
+    def _abort(session):
+        if session.in_transaction:
+            try:
+                session.abort_transaction()
+            except PyMongoError:
+                pass                       # the server drops an abandoned transaction itself
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -161,12 +261,9 @@ class MongoStorage(StorageBackend):
         if self._owns_client:
             self._client.close()
 
+    @_guarded
     def ping(self):
-        try:
-            with self._lock:
-                self.db.command("ping")
-        except PyMongoError as error:
-            raise StorageUnavailable("MongoDB unavailable: %s" % error) from error
+        self.db.command("ping")
 
     # --- stores ------------------------------------------------------------------------
 
@@ -187,7 +284,7 @@ class MongoStorage(StorageBackend):
     @_guarded
     def list_stores(self):
         return [StoreInfo(id=d["_id"], name=d["name"], created_ms=d["created_ms"])
-                for d in self.db.stores.find().sort("name", 1)]
+                for d in self.db.stores.find(sort=[("name", 1)])]
 
     # --- credentials -------------------------------------------------------------------
 
@@ -216,230 +313,28 @@ class MongoStorage(StorageBackend):
     @_guarded
     def list_credentials(self, store_id=None):
         query = {} if store_id is None else {"store_id": store_id}
-        return [self._credential(d) for d in self.db.credentials.find(query).sort("_id", 1)]
+        return [self._credential(d) for d in self.db.credentials.find(query, sort=[("_id", 1)])]
 
     @_guarded
     def revoke_credential(self, key):
         return self.db.credentials.update_one({"_id": key, "revoked": False},
                                               {"$set": {"revoked": True}}).modified_count == 1
 
-    # --- statements: writing -----------------------------------------------------------
+    # --- statements --------------------------------------------------------------------
 
     @_guarded
     def insert_statements(self, store_id, batch):
-        records = batch.statements
-        ids = [r.id.lower() for r in records]
-        if time.monotonic() >= self._next_recovery:
-            self._recover()
-        repeated = {i for i in ids if ids.count(i) > 1}
-        if repeated:
-            raise DuplicateStatements(repeated)
-        self._reject_existing(store_id, ids)
-        docs, results, token = [], [], None
-        for attempt in range(3):
-            if not records:
-                break
-            token = uuid.uuid4().hex
-            docs, results = self._prepare(store_id, records, ids, token)
-            self.db.batches.insert_one({"_id": token, "store": store_id, "state": "pending",
-                                        "created_ms": now_ms(), "ids": ids})
-            try:
-                self.db.statements.insert_many(docs, ordered=True)
-                break
-            except (BulkWriteError, DuplicateKeyError):
-                self._roll_back(token)
-                self._reject_existing(store_id, ids)     # raises when an id is really taken
-        else:
-            raise StorageUnavailable("statements collided with concurrent writes three times; retry")
-        try:
-            self._merge_attachments(store_id, batch.attachments)
-            self._merge_definitions(store_id, batch)
-            self._merge_agent_names(store_id, batch.agent_names)
-        except BaseException:
-            if records:
-                self._roll_back(token)
-            raise
-        if records:
-            self.db.batches.update_one({"_id": token}, {"$set": {"state": "committed"}})   # commit point
-            voided = self._complete(store_id, token, docs)
-            for result in results:
-                result.voided = result.id in voided
-        return results
+        ids = [record.id.lower() for record in batch.statements]
+        prepared = [(prepare_body(record), list(dict.fromkeys(_key(kind, value) for kind, value in record.index_keys)))
+                    for record in batch.statements]
 
-    def _prepare(self, store_id, records, ids, token):
-        """Reserve seqs and a stored time; the statement documents, still pending."""
-        counter = self.db.counters.find_one_and_update(
-            {"_id": store_id},
-            # TIME-11..13: stored never before the previous batch and strictly after it
-            [{"$set": {"seq": {"$add": [{"$ifNull": ["$seq", 0]}, len(records)]},
-                       "stored_ms": {"$max": [now_ms(), {"$add": [{"$ifNull": ["$stored_ms", 0]}, 1]}]}}}],
-            upsert=True, return_document=ReturnDocument.AFTER)
-        first_seq, stored_ms = counter["seq"] - len(records) + 1, counter["stored_ms"]
-        stored_text = format_ms(stored_ms)
-        docs, results = [], []
-        for number, (record, statement_id) in enumerate(zip(records, ids)):
-            seq = first_seq + number
-            statement = record.statement
-            statement["stored"] = stored_text
-            if record.timestamp_from_stored:
-                statement["timestamp"] = stored_text                       # TIME-9
-            body = _dumps(statement).encode("utf-8")
-            keys = list(dict.fromkeys(_key(kind, value) for kind, value in record.index_keys))
-            doc = {"_id": "%s/%s" % (store_id, statement_id), "store": store_id, "id": statement_id,
-                   "seq": seq, "stored_ms": stored_ms, "voided": False,
-                   "voiding": record.void_target is not None, "auth": record.authority_key or "",
-                   "groups": [{"g": seq, "k": keys}], "body": body, "pending": token}
-            if record.ref_target:
-                doc["ref"] = record.ref_target.lower()
-            if record.void_target:
-                doc["void"] = record.void_target.lower()
-            docs.append(doc)
-            results.append(StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms, voided=False,
-                                           is_voiding=doc["voiding"], body=body))
-        return docs, results
-
-    def _reject_existing(self, store_id, ids):
-        """DuplicateStatements for ids stored; settle leftovers of crashed writers first."""
-        if not ids:
-            return
-        found = list(self.db.statements.find({"_id": {"$in": ["%s/%s" % (store_id, i) for i in ids]}},
-                                             {"id": 1, "pending": 1}))
-        pending = {d["pending"] for d in found if "pending" in d}
-        if pending:
-            for token in pending:
-                journal = self.db.batches.find_one({"_id": token})
-                if journal is None:
-                    continue
-                if journal["state"] == "committed":
-                    self._complete(journal["store"], token)
-                elif journal["created_ms"] <= now_ms() - self.pending_timeout_ms:
-                    self._roll_back(token)
-                else:
-                    raise StorageUnavailable("statements %s are being written by another request; retry"
-                                             % ", ".join(sorted(d["id"] for d in found if "pending" in d)))
-            found = list(self.db.statements.find(
-                {"_id": {"$in": ["%s/%s" % (store_id, i) for i in ids]}, **_VISIBLE}, {"id": 1}))
-        if found:
-            raise DuplicateStatements({d["id"] for d in found})
-
-    def _roll_back(self, token):
-        self.db.statements.delete_many({"pending": token})
-        self.db.batches.delete_one({"_id": token})
-
-    def _recover(self):
-        """Complete committed and roll back pending batches of writers that died (see module doc)."""
-        self._next_recovery = time.monotonic() + self.pending_timeout_ms / 2000.0
-        cutoff = now_ms() - self.pending_timeout_ms
-        for journal in list(self.db.batches.find({"created_ms": {"$lte": cutoff}})):
-            if journal["state"] == "committed":
-                self._complete(journal["store"], journal["_id"])
-            else:
-                self._roll_back(journal["_id"])
-
-    def _complete(self, store_id, token, docs=None):
-        """Step 4, idempotent: make the batch visible, apply its effects, drop the journal.
-
-        Returns the ids of the batch's statements that are voided."""
-        if docs is None:
-            docs = list(self.db.statements.find({"pending": token}, {"body": 0}))
-            if not docs:
-                journal = self.db.batches.find_one({"_id": token}) or {"ids": []}
-                docs = list(self.db.statements.find(
-                    {"_id": {"$in": ["%s/%s" % (store_id, i) for i in journal["ids"]]}}, {"body": 0}))
-        self.db.statements.update_many({"pending": token}, {"$unset": {"pending": ""}})
-        voided = self._apply_voiding(store_id, docs)
-        self._apply_references(store_id, docs)
-        self.db.batches.delete_one({"_id": token})
-        return voided
-
-    def _apply_voiding(self, store_id, docs):
-        """VOID-4, VOID-5: voided exactly when not voiding and some voiding statement targets it."""
-        targets = {d["void"] for d in docs if d.get("void")}
-        new_ids = [d["id"] for d in docs if not d["voiding"]]
-        if new_ids:
-            targets.update(d["void"] for d in self.db.statements.find(
-                {"store": store_id, "void": {"$in": new_ids}, **_VISIBLE}, {"void": 1}))
-        if targets:
-            self.db.statements.update_many({"store": store_id, "id": {"$in": sorted(targets)},
-                                            "voiding": False, "voided": False},
-                                           {"$set": {"voided": True}})
-        return {d["id"] for d in docs if not d["voiding"] and d["id"] in targets}
-
-    def _apply_references(self, store_id, docs):
-        """QRY-24: pull each new referrer's target groups, then push groups up the chains."""
-        for doc in docs:
-            if doc.get("ref"):
-                target = self.db.statements.find_one({"_id": "%s/%s" % (store_id, doc["ref"]), **_VISIBLE},
-                                                     {"groups": 1})
-                if target is not None:
-                    self._add_groups(doc["_id"], target["groups"])
-        ids = [d["id"] for d in docs]
-        referred = {d["ref"] for d in self.db.statements.find({"store": store_id, "ref": {"$in": ids}},
-                                                              {"ref": 1})}
-        queue = [i for i in ids if i in referred]
-        while queue:
-            statement_id = queue.pop()
-            source = self.db.statements.find_one({"_id": "%s/%s" % (store_id, statement_id)}, {"groups": 1})
-            if source is None:
-                continue
-            for referrer in list(self.db.statements.find({"store": store_id, "ref": statement_id},
-                                                         {"id": 1, "groups": 1})):
-                if self._add_groups(referrer["_id"], source["groups"], referrer["groups"]):
-                    queue.append(referrer["id"])
-
-    def _add_groups(self, doc_id, groups, current=None):
-        if current is None:
-            current = (self.db.statements.find_one({"_id": doc_id}, {"groups": 1}) or {}).get("groups", [])
-        have = {g["g"] for g in current}
-        new = [{"g": g["g"], "k": g["k"]} for g in groups if g["g"] not in have]
-        if new:
-            self.db.statements.update_one({"_id": doc_id}, {"$addToSet": {"groups": {"$each": new}}})
-        return bool(new)
-
-    def _merge_attachments(self, store_id, attachments):
-        for sha2, (content_type, data) in attachments.items():
-            self.db.attachments.update_one(
-                {"_id": "%s/%s" % (store_id, sha2)},
-                {"$setOnInsert": {"store": store_id, "sha2": sha2, "content_type": content_type,
-                                  "data": bytes(data)}}, upsert=True)
-
-    def _merge_definitions(self, store_id, batch):
-        merge = batch.merge_definition or (lambda current, incoming: incoming)
-        for activity_id, incoming in batch.activity_definitions.items():
-            doc_id = "%s/%s" % (store_id, activity_id)
-            for _ in range(_CAS_ATTEMPTS):
-                doc = self.db.activities.find_one({"_id": doc_id})
-                current = json.loads(doc["definition"]) if doc else None
-                merged = merge(current, incoming)
-                if doc is not None and merged == current:
-                    break
-                if doc is None:
-                    try:
-                        self.db.activities.insert_one({"_id": doc_id, "store": store_id,
-                                                       "definition": _dumps(merged), "version": 1})
-                        break
-                    except DuplicateKeyError:
-                        continue
-                if self.db.activities.update_one({"_id": doc_id, "version": doc["version"]},
-                                                 {"$set": {"definition": _dumps(merged),
-                                                           "version": doc["version"] + 1}}).matched_count:
-                    break
-            else:
-                raise StorageUnavailable("activity %s is being changed by many writers; retry" % activity_id)
-
-    def _merge_agent_names(self, store_id, agent_names):
-        for agent_key, names in agent_names.items():
-            for attempt in (1, 2):
-                try:
-                    self.db.agents.update_one({"_id": "%s/%s" % (store_id, agent_key)},
-                                              {"$addToSet": {"names": {"$each": list(names)}},
-                                               "$setOnInsert": {"store": store_id}}, upsert=True)
-                    break
-                except DuplicateKeyError:      # two upserts raced; the second one updates
-                    if attempt == 2:
-                        raise
-
-    # --- statements: reading -----------------------------------------------------------
+        def work(session):
+            results = write_batch(_Batch(self.db, session, store_id), batch, prepared, now_ms())
+            self._before_commit(store_id, ids)
+            if results:
+                check_commit_deadline(results[0].stored_ms, now_ms(), self.max_commit_delay_ms)
+            return results
+        return self._in_transaction(work)
 
     @staticmethod
     def _stored(doc, voided=None):
@@ -452,50 +347,42 @@ class MongoStorage(StorageBackend):
         wanted = ["%s/%s" % (store_id, i.lower()) for i in set(ids)]
         if not wanted:
             return {}
-        return {d["id"]: self._stored(d)
-                for d in self.db.statements.find({"_id": {"$in": wanted}, **_VISIBLE},
-                                                 {"groups": 0})}
+        return {d["id"]: self._stored(d) for d in self.db.statements.find({"_id": {"$in": wanted}}, {"groups": 0})}
 
     @_guarded
-    def last_seq(self, store_id):
-        doc = self.db.statements.find_one({"store": store_id, **_VISIBLE}, {"seq": 1}, sort=[("seq", -1)])
-        return doc["seq"] if doc else 0
+    def committed_order(self, store_id):
+        doc = self.db.counters.find_one({"_id": store_id})
+        return (doc.get("seq", 0), doc.get("stored_ms", 0)) if doc else (0, 0)
 
     def _seq_at_or_before(self, store_id, ms):
         doc = self.db.statements.find_one({"store": store_id, "stored_ms": {"$lte": ms}}, {"seq": 1},
                                           sort=[("stored_ms", -1), ("seq", -1)])
         return doc["seq"] if doc else 0
 
-    @_guarded
-    def query_statements(self, store_id, query):
-        low, high = 0, None
-        if query.since_ms is not None:
-            low = self._seq_at_or_before(store_id, query.since_ms)            # QRY-21
-        if query.until_ms is not None:
-            high = self._seq_at_or_before(store_id, query.until_ms)
-        if query.max_seq is not None:
-            high = query.max_seq if high is None else min(high, query.max_seq)   # QRY-45
-        if query.after_seq is not None:
-            if query.ascending:
-                low = max(low, query.after_seq)
-            else:
-                high = query.after_seq - 1 if high is None else min(high, query.after_seq - 1)
-        if high is not None and low >= high:
-            return StatementPage(statements=[], more=False)
-        seq = {"$gt": low}
-        if high is not None:
-            seq["$lte"] = high
-        selector = {"store": store_id, "seq": seq, "voided": False, **_VISIBLE}
+    def query_plan(self, store_id, query):
+        """(selector, sort) of a query's find on `statements`, or None when nothing can match."""
+        bounds = seq_bounds(query, lambda ms: self._seq_at_or_before(store_id, ms))
+        if bounds is None:
+            return None
+        seq = {"$gt": bounds[0]}
+        if bounds[1] is not None:
+            seq["$lte"] = bounds[1]
+        selector = {"store": store_id, "seq": seq, "voided": False}
         keys = list(dict.fromkeys(_key(kind, value) for kind, value in query.filters))
         if keys:
             selector["groups"] = {"$elemMatch": {"k": {"$all": keys}}}       # QRY-13, QRY-24
         if query.authority_key is not None:
             selector["auth"] = query.authority_key                           # SCOPE-2
-        cursor = self.db.statements.find(selector, {"groups": 0}).sort("seq", 1 if query.ascending else -1)
+        return selector, [("seq", 1 if query.ascending else -1)]
+
+    @_guarded
+    def query_statements(self, store_id, query):
+        plan = self.query_plan(store_id, query)
+        if plan is None:
+            return StatementPage(statements=[], more=False)
         limit = query.limit if query.limit and query.limit > 0 else None
-        if limit is not None:
-            cursor = cursor.limit(limit + 1)
-        docs = list(cursor)
+        docs = list(self.db.statements.find(plan[0], {"groups": 0}, sort=plan[1],
+                                            limit=limit + 1 if limit is not None else 0))
         more = limit is not None and len(docs) > limit
         return StatementPage(statements=[self._stored(d, False) for d in docs[:limit]], more=more)
 
@@ -513,24 +400,14 @@ class MongoStorage(StorageBackend):
 
     @_guarded
     def get_attachments(self, store_id, hashes):
-        wanted = ["%s/%s" % (store_id, h) for h in set(hashes)]
-        if not wanted:
-            return {}
-        return {d["sha2"]: (d["content_type"], bytes(d["data"]))
-                for d in self.db.attachments.find({"_id": {"$in": wanted}})}
+        found = {}
+        for meta in self.db.attachments.find({"_id": {"$in": ["%s/%s" % (store_id, h) for h in set(hashes)]}}):
+            chunk_ids = ["%s/%d" % (meta["_id"], number) for number in range(meta["chunks"])]
+            chunks = {d["_id"]: bytes(d["data"]) for d in self.db.attachment_chunks.find({"_id": {"$in": chunk_ids}})}
+            found[meta["sha2"]] = (meta["content_type"], b"".join(chunks[i] for i in chunk_ids))
+        return found
 
     # --- documents ---------------------------------------------------------------------
-
-    @staticmethod
-    def _doc_fields(store_id, key):
-        return {"store": store_id, "kind": key.kind, "activity_id": key.activity_id or "",
-                "agent_key": key.agent_key or "", "registration": key.registration or "",
-                "doc_id": key.doc_id}
-
-    @staticmethod
-    def _doc_id(fields):
-        return _dumps([fields["store"], fields["kind"], fields["activity_id"], fields["agent_key"],
-                       fields["registration"], fields["doc_id"]])
 
     @staticmethod
     def _document(doc):
@@ -538,66 +415,64 @@ class MongoStorage(StorageBackend):
                         updated_ms=doc["updated_ms"]) if doc else None
 
     @staticmethod
-    def _scope_selector(store_id, scope):
-        selector = {"store": store_id, "kind": scope.kind, "activity_id": scope.activity_id or "",
-                    "agent_key": scope.agent_key or ""}
-        if scope.registration is not None:
-            selector["registration"] = scope.registration
-        elif not scope.all_registrations:
-            selector["registration"] = ""
-        return selector
+    def _doc_id(store_id, key):
+        fields = document_fields(key)
+        return _dumps([store_id] + [fields[name] for name in ("kind", "activity_id", "agent_key",
+                                                                "registration", "doc_id")])
 
     @_guarded
     def get_document(self, store_id, key):
-        return self._document(self.db.documents.find_one({"_id": self._doc_id(self._doc_fields(store_id, key))}))
+        return self._document(self.db.documents.find_one({"_id": self._doc_id(store_id, key)}))
 
     @_guarded
     def list_documents(self, store_id, scope, since_ms=None):
-        """Ids are unique in the answer: across registrations (STATE-14) the newest time counts."""
-        selector = self._scope_selector(store_id, scope)
+        selector = {"store": store_id, **scope_fields(scope)}
         if since_ms is not None:
             selector["updated_ms"] = {"$gt": since_ms}
-        newest = {}
-        for doc in self.db.documents.find(selector, {"doc_id": 1, "updated_ms": 1}):
-            newest[doc["doc_id"]] = max(doc["updated_ms"], newest.get(doc["doc_id"], doc["updated_ms"]))
-        return sorted(newest.items())
+        return newest_per_id((doc["doc_id"], doc["updated_ms"])
+                             for doc in self.db.documents.find(selector, {"doc_id": 1, "updated_ms": 1}))
 
     @_guarded
     def write_document(self, store_id, key, decide):
-        """CONC-18: compare-and-set on a version field, deciding again after a lost race."""
-        fields = self._doc_fields(store_id, key)
-        doc_id = self._doc_id(fields)
-        for _ in range(_CAS_ATTEMPTS):
-            doc = self.db.documents.find_one({"_id": doc_id})
-            new = decide(self._document(doc))
-            if new is None:
-                return None
-            values = {"content": bytes(new.content), "content_type": new.content_type, "etag": new.etag,
-                      "updated_ms": new.updated_ms}
-            if doc is None:
-                try:
-                    self.db.documents.insert_one({"_id": doc_id, **fields, **values, "version": 1})
-                    return new
-                except DuplicateKeyError:
-                    continue
-            if self.db.documents.update_one({"_id": doc_id, "version": doc["version"]},
-                                            {"$set": {**values, "version": doc["version"] + 1}}).matched_count:
-                return new
-        raise StorageUnavailable("document %s is being changed by many writers; retry" % key.doc_id)
+        """CONC-18: read, decide and write in one transaction (decided again after a conflict)."""
+        doc_id = self._doc_id(store_id, key)
+
+        def work(session):
+            new = decide(self._document(self.db.documents.find_one({"_id": doc_id}, session=session)))
+            if new is not None:
+                self.db.documents.replace_one(
+                    {"_id": doc_id},
+                    {"store": store_id, **document_fields(key), "content": bytes(new.content),
+                     "content_type": new.content_type, "etag": new.etag, "updated_ms": new.updated_ms},
+                    upsert=True, session=session)
+            return new
+        return self._in_transaction(work)
 
     @_guarded
     def delete_document(self, store_id, key, check):
-        doc_id = self._doc_id(self._doc_fields(store_id, key))
-        for _ in range(_CAS_ATTEMPTS):
-            doc = self.db.documents.find_one({"_id": doc_id})
-            check(self._document(doc))
-            if doc is None:
-                return False
-            if self.db.documents.delete_one({"_id": doc_id, "version": doc["version"]}).deleted_count:
-                return True
-        raise StorageUnavailable("document %s is being changed by many writers; retry" % key.doc_id)
+        doc_id = self._doc_id(store_id, key)
+
+        def work(session):
+            current = self._document(self.db.documents.find_one({"_id": doc_id}, session=session))
+            check(current)
+            return current is not None and self.db.documents.delete_one(
+                {"_id": doc_id}, session=session).deleted_count == 1
+        return self._in_transaction(work)
 
     @_guarded
     def delete_documents(self, store_id, scope):
-        return self.db.documents.delete_many(self._scope_selector(store_id, scope)).deleted_count
+        return self._in_transaction(lambda session: self.db.documents.delete_many(
+            {"store": store_id, **scope_fields(scope)}, session=session).deleted_count)
 
+    # --- server-side secrets -----------------------------------------------------------
+
+    @_guarded
+    def get_or_create_secret(self, name, make):
+        doc = self.db.secrets.find_one({"_id": name})
+        if doc is not None:
+            return bytes(doc["value"])
+        try:                                                    # the first insert wins (unique _id)
+            self.db.secrets.insert_one({"_id": name, "value": bytes(make())})
+        except DuplicateKeyError:
+            pass
+        return bytes(self.db.secrets.find_one({"_id": name})["value"])

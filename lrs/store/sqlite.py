@@ -45,6 +45,7 @@ another thread, closing (the last close checkpoints the WAL holding an EXCLUSIVE
 that lock is held forever and gets "database is locked" on its first read.
 """
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -53,16 +54,10 @@ import uuid
 from contextlib import contextmanager
 
 from ..errors import StorageUnavailable
-from ..timeutil import format_ms, now_ms
-from . import DuplicateStatements
-from .base import (
-    Credential,
-    Document,
-    StatementPage,
-    StorageBackend,
-    StoredStatement,
-    StoreInfo,
-)
+from ..timeutil import now_ms
+from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
+from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
+                    write_batch)
 
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
@@ -161,6 +156,12 @@ MIGRATIONS = [
             updated_ms INTEGER NOT NULL,
             PRIMARY KEY (sid, kind, activity_id, agent_key, registration, doc_id))""",
     ],
+    [
+        # server-side secrets (e.g. the key that authenticates `more` cursors), made once
+        """CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            value BLOB NOT NULL)""",
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -187,6 +188,18 @@ def _marks(count):
     return ",".join("?" * count)
 
 
+def _translated(method):
+    """Report every error of the SQLite driver as StorageUnavailable (503), with its words: the
+    layers above know only the LRS's errors."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as error:
+            raise StorageUnavailable("SQLite: %s" % error) from error
+    return wrapper
+
+
 def _unavailable(error):
     message = str(error).lower()
     return isinstance(error, sqlite3.OperationalError) and any(m in message for m in _LOCK_ERRORS)
@@ -202,14 +215,119 @@ class _Job:
         self.done = False
 
 
+class _Batch(BatchTransaction):
+    """The shared batch rules (lrs/store/rules.py) in SQLite rows, inside one transaction.
+
+    Groups are [grp, [[kid, mask], ...]] with grp the pk of the statement whose keys they hold."""
+
+    def __init__(self, storage, conn, sid, created_kids):
+        self.storage, self.conn, self.sid, self.created_kids = storage, conn, sid, created_kids
+
+    def _ids_among(self, sql, ids):
+        found = set()
+        for chunk in _chunks(ids):
+            found.update(row[0] for row in self.conn.execute(sql % _marks(len(chunk)), [self.sid] + chunk))
+        return found
+
+    def _kid(self, namespace, value):
+        return self.storage._kid(self.conn, namespace, value, self.created_kids)
+
+    def existing_ids(self, ids):
+        return self._ids_among("SELECT id FROM statements WHERE sid = ? AND id IN (%s)", ids)
+
+    def order(self):
+        return self.conn.execute("SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?",
+                                 (self.sid,)).fetchone()
+
+    def set_order(self, last_seq, last_stored_ms):
+        self.conn.execute("UPDATE stores SET last_seq = ?, last_stored_ms = ? WHERE sid = ?",
+                          (last_seq, last_stored_ms, self.sid))
+
+    def insert(self, statements):
+        base = self.sid << SEQ_BITS
+        rows, key_rows, refs, voids = [], [], [], []
+        for statement in statements:
+            pk = base | statement.seq
+            record = statement.record
+            keys = [[self._kid(namespace, value), mask] for (namespace, value), mask in statement.prepared.items()]
+            key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
+            auth = self._kid(_AUTHORITY, record.authority_key or "")
+            rows.append((pk, self.sid, statement.id, statement.stored_ms, int(statement.is_voiding), auth,
+                         _dumps([[pk, keys]]), statement.body))
+            if record.ref_target:
+                refs.append((self.sid, record.ref_target.lower(), pk))
+            if record.void_target:
+                voids.append((self.sid, record.void_target.lower(), pk))
+        self.conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
+                              "groups, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)", rows)
+        self.conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
+                              key_rows)
+        self.conn.executemany("INSERT OR IGNORE INTO statement_refs (sid, target, pk) VALUES (?, ?, ?)", refs)
+        self.conn.executemany("INSERT OR IGNORE INTO statement_voids (sid, target, pk) VALUES (?, ?, ?)", voids)
+
+    def voiding_targets_among(self, ids):
+        return self._ids_among("SELECT DISTINCT target FROM statement_voids WHERE sid = ? AND target IN (%s)",
+                               ids)
+
+    def mark_voided(self, ids):
+        for chunk in _chunks(ids):
+            self.conn.execute("UPDATE statements SET voided = 1 WHERE sid = ? AND voiding = 0 AND voided = 0 "
+                              "AND id IN (%s)" % _marks(len(chunk)), [self.sid] + chunk)
+
+    def referred_among(self, ids):
+        return self._ids_among("SELECT DISTINCT target FROM statement_refs WHERE sid = ? AND target IN (%s)",
+                               ids)
+
+    def referrers_of(self, statement_id):
+        return [row[0] for row in self.conn.execute(
+            "SELECT s.id FROM statement_refs r JOIN statements s ON s.pk = r.pk "
+            "WHERE r.sid = ? AND r.target = ?", (self.sid, statement_id))]
+
+    def groups_of(self, statement_id):
+        row = self.conn.execute("SELECT groups FROM statements WHERE sid = ? AND id = ?",
+                                (self.sid, statement_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def add_groups(self, statement_id, groups):
+        pk, current = self.conn.execute("SELECT pk, groups FROM statements WHERE sid = ? AND id = ?",
+                                        (self.sid, statement_id)).fetchone()
+        self.conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
+                              [(kid, pk, grp, mask) for grp, keys in groups for kid, mask in keys])
+        self.conn.execute("UPDATE statements SET groups = ? WHERE pk = ?",
+                          (_dumps(json.loads(current) + list(groups)), pk))
+
+    def _json_cell(self, sql, key):
+        row = self.conn.execute(sql, (self.sid, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def activity_definition(self, activity_id):
+        return self._json_cell("SELECT definition FROM activities WHERE sid = ? AND activity_id = ?", activity_id)
+
+    def put_activity_definition(self, activity_id, definition):
+        self.conn.execute("INSERT OR REPLACE INTO activities (sid, activity_id, definition) VALUES (?, ?, ?)",
+                          (self.sid, activity_id, _dumps(definition)))
+
+    def agent_names(self, agent_key):
+        return self._json_cell("SELECT names FROM agents WHERE sid = ? AND agent_key = ?", agent_key) or []
+
+    def put_agent_names(self, agent_key, names):
+        self.conn.execute("INSERT OR REPLACE INTO agents (sid, agent_key, names) VALUES (?, ?, ?)",
+                          (self.sid, agent_key, _dumps(names)))
+
+    def add_attachment(self, sha2, content_type, data):
+        self.conn.execute("INSERT OR IGNORE INTO attachments (sid, sha2, content_type, data) VALUES (?, ?, ?, ?)",
+                          (self.sid, sha2, content_type, data))
+
+
 class SQLiteStorage(StorageBackend):
-    def __init__(self, path, synchronous="FULL", busy_timeout_ms=30000):
+    def __init__(self, path, synchronous="FULL", busy_timeout_ms=30000, max_commit_delay_ms=None):
         synchronous = str(synchronous).upper()
         if synchronous not in ("FULL", "NORMAL", "EXTRA"):
             raise ValueError("synchronous must be FULL or NORMAL, got %r" % synchronous)
         self.path = os.path.abspath(path)
         self.synchronous = synchronous
         self.busy_timeout_ms = int(busy_timeout_ms)
+        self.max_commit_delay_ms = max_commit_delay_ms
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections = []            # (pid, connection) of every connection opened (for close)
@@ -292,6 +410,7 @@ class SQLiteStorage(StorageBackend):
                 raise
             self._schema_ready = True
 
+    @_translated
     def schema_version(self):
         return self._conn().execute("SELECT max(version) FROM schema_version").fetchone()[0]
 
@@ -418,6 +537,7 @@ class SQLiteStorage(StorageBackend):
 
     # --- stores ------------------------------------------------------------------------
 
+    @_translated
     def create_store(self, name):
         info = StoreInfo(id=uuid.uuid4().hex, name=name, created_ms=now_ms())
         try:
@@ -428,10 +548,12 @@ class SQLiteStorage(StorageBackend):
             raise ValueError("a store named %r exists" % name) from None
         return info
 
+    @_translated
     def get_store(self, name):
         row = self._read("SELECT id, name, created_ms FROM stores WHERE name = ?", (name,)).fetchone()
         return StoreInfo(*row) if row else None
 
+    @_translated
     def list_stores(self):
         rows = self._read("SELECT id, name, created_ms FROM stores WHERE name IS NOT NULL "
                           "ORDER BY name").fetchall()
@@ -470,6 +592,7 @@ class SQLiteStorage(StorageBackend):
         return Credential(key=key, secret_hash=secret_hash, store_id=store_id, scopes=json.loads(scopes),
                           name=name, admin=bool(admin), created_ms=created_ms, revoked=bool(revoked))
 
+    @_translated
     def add_credential(self, credential):
         c = credential
         try:
@@ -481,11 +604,13 @@ class SQLiteStorage(StorageBackend):
         except sqlite3.IntegrityError:
             raise ValueError("a credential with key %r exists" % c.key) from None
 
+    @_translated
     def get_credential(self, key):
         row = self._read("SELECT %s FROM credentials WHERE key = ?" % self._CREDENTIAL_COLUMNS,
                          (key,)).fetchone()
         return self._credential(row) if row else None
 
+    @_translated
     def list_credentials(self, store_id=None):
         if store_id is None:
             rows = self._read("SELECT %s FROM credentials ORDER BY key" % self._CREDENTIAL_COLUMNS)
@@ -494,6 +619,7 @@ class SQLiteStorage(StorageBackend):
                               % self._CREDENTIAL_COLUMNS, (store_id,))
         return [self._credential(row) for row in rows.fetchall()]
 
+    @_translated
     def revoke_credential(self, key):
         with self._write() as conn:
             return conn.execute("UPDATE credentials SET revoked = 1 WHERE key = ? AND revoked = 0",
@@ -537,6 +663,7 @@ class SQLiteStorage(StorageBackend):
             self._cache_kid(pair, kid)
         return kid
 
+    @_translated
     def insert_statements(self, store_id, batch):
         ids = [r.id.lower() for r in batch.statements]
         # serialise outside the write lock; `stored` (and `timestamp`) are spliced in below
@@ -575,6 +702,9 @@ class SQLiteStorage(StorageBackend):
                                 if _unavailable(error) else error
                             continue
                         conn.execute("RELEASE batch")
+                    written = [job.results[0].stored_ms for job in jobs if job.results]
+                    if written:
+                        check_commit_deadline(min(written), now_ms(), self.max_commit_delay_ms)
         except BaseException as error:            # nothing of this transaction is kept
             for job in jobs:
                 if job.error is None:
@@ -589,162 +719,24 @@ class SQLiteStorage(StorageBackend):
             self._cache_kid(pair, kid)
 
     def _insert(self, conn, job, created_kids):
-        """One batch's rows, inside the current transaction; its results."""
-        batch, ids, prepared = job.batch, job.ids, job.prepared
-        records = batch.statements
-        sid = self._sid_for_write(conn, job.store_id)
-        self._reject_duplicates(conn, sid, ids)
-        last_seq, last_stored = conn.execute(
-            "SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone()
-        # TIME-11..13: never before the previous batch; strictly after it, so that a client
-        # reading with `since` = the newest `stored` it saw misses no later commit
-        stored_ms = max(now_ms(), last_stored + 1) if records else last_stored
-        stored_text = format_ms(stored_ms)
-        base = sid << SEQ_BITS
-        rows, key_rows, results = [], [], []
-        for number, (record, statement_id, (head, values)) in enumerate(zip(records, ids, prepared), start=1):
-            seq = last_seq + number
-            pk = base | seq
-            statement = record.statement
-            statement["stored"] = stored_text
-            tail = ',"stored":"%s"' % stored_text
-            if record.timestamp_from_stored:
-                statement["timestamp"] = stored_text          # TIME-9
-                tail += ',"timestamp":"%s"' % stored_text
-            body = (head[:-1] + tail + "}" if head != "{}" else "{" + tail[1:] + "}").encode("utf-8")
-            keys = [[self._kid(conn, namespace, value, created_kids), mask]
-                    for (namespace, value), mask in values.items()]
-            key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
-            auth = self._kid(conn, _AUTHORITY, record.authority_key or "", created_kids)
-            voiding = record.void_target is not None
-            rows.append((pk, sid, statement_id, stored_ms, int(voiding), auth,
-                         _dumps([[pk, keys]]), body))
-            results.append(StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms,
-                                           voided=False, is_voiding=voiding, body=body))
-        conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
-                         "groups, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)", rows)
-        conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
-                         key_rows)
-        pks = [row[0] for row in rows]
-        self._apply_voiding(conn, sid, records, ids, pks, results)
-        self._apply_references(conn, sid, records, ids, pks)
-        self._merge_definitions(conn, sid, batch)
-        self._merge_agent_names(conn, sid, batch.agent_names)
-        conn.executemany("INSERT OR IGNORE INTO attachments (sid, sha2, content_type, data) "
-                         "VALUES (?, ?, ?, ?)",
-                         [(sid, sha2, content_type, bytes(data))
-                          for sha2, (content_type, data) in batch.attachments.items()])
-        if records:
-            conn.execute("UPDATE stores SET last_seq = ?, last_stored_ms = ? WHERE sid = ?",
-                         (last_seq + len(records), stored_ms, sid))
+        """One batch, inside the current transaction, by the shared rules; its results."""
+        tx = _Batch(self, conn, self._sid_for_write(conn, job.store_id), created_kids)
+        results = write_batch(tx, job.batch, job.prepared, now_ms())
+        self._before_commit(job.store_id, job.ids)
         return results
 
     @staticmethod
     def _prepare(record):
-        """(JSON of the statement without stored/timestamp-from-stored, {(namespace, value): mask})."""
-        statement = dict(record.statement)
-        statement.pop("stored", None)
-        if record.timestamp_from_stored:
-            statement.pop("timestamp", None)
+        """(the body without stored, {(namespace, value): mask}), computed before the lock."""
         values = {}
         for kind, value in record.index_keys:
             namespace, bit = _namespace(kind)
             values[(namespace, value)] = values.get((namespace, value), 0) | bit
-        return _dumps(statement), values
-
-    def _reject_duplicates(self, conn, sid, ids):
-        repeated = {i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids) else set()
-        existing = set()
-        for chunk in _chunks(ids):
-            existing.update(row[0] for row in conn.execute(
-                "SELECT id FROM statements WHERE sid = ? AND id IN (%s)" % _marks(len(chunk)),
-                [sid] + chunk))
-        if existing or repeated:
-            raise DuplicateStatements(existing | repeated)
-
-    def _apply_voiding(self, conn, sid, records, ids, pks, results):
-        """VOID-4, VOID-5: voided exactly when not voiding and some voiding statement targets it."""
-        voids = [(sid, r.void_target.lower(), pk) for r, pk in zip(records, pks) if r.void_target]
-        conn.executemany("INSERT OR IGNORE INTO statement_voids (sid, target, pk) VALUES (?, ?, ?)", voids)
-        targets = {target for _, target, _ in voids}
-        for chunk in _chunks(ids):        # earlier voiding statements aimed at the new ones
-            targets.update(row[0] for row in conn.execute(
-                "SELECT DISTINCT target FROM statement_voids WHERE sid = ? AND target IN (%s)"
-                % _marks(len(chunk)), [sid] + chunk))
-        if not targets:
-            return
-        for chunk in _chunks(targets):
-            conn.execute("UPDATE statements SET voided = 1 WHERE sid = ? AND voiding = 0 AND voided = 0 "
-                         "AND id IN (%s)" % _marks(len(chunk)), [sid] + chunk)
-        for result in results:
-            result.voided = not result.is_voiding and result.id in targets
-
-    def _apply_references(self, conn, sid, records, ids, pks):
-        """QRY-24: a referring statement holds the groups of its target, transitively, in both
-        arrival orders. Pull the target's groups into each new referrer, then push every new
-        statement's groups to the statements that refer to it, following changes up the chain."""
-        refs = [(sid, r.ref_target.lower(), pk) for r, pk in zip(records, pks) if r.ref_target]
-        conn.executemany("INSERT OR IGNORE INTO statement_refs (sid, target, pk) VALUES (?, ?, ?)", refs)
-        for _, target, pk in refs:
-            row = conn.execute("SELECT groups FROM statements WHERE sid = ? AND id = ?",
-                               (sid, target)).fetchone()
-            if row is not None:
-                self._add_groups(conn, pk, json.loads(row[0]))
-        referred = set()
-        for chunk in _chunks(ids):
-            referred.update(row[0] for row in conn.execute(
-                "SELECT DISTINCT target FROM statement_refs WHERE sid = ? AND target IN (%s)"
-                % _marks(len(chunk)), [sid] + chunk))
-        queue = [(pk, i) for pk, i in zip(pks, ids) if i in referred]
-        while queue:
-            pk, statement_id = queue.pop()
-            groups = json.loads(conn.execute("SELECT groups FROM statements WHERE pk = ?",
-                                             (pk,)).fetchone()[0])
-            for (referrer,) in conn.execute("SELECT pk FROM statement_refs WHERE sid = ? AND target = ?",
-                                            (sid, statement_id)).fetchall():
-                if self._add_groups(conn, referrer, groups):
-                    referrer_id = conn.execute("SELECT id FROM statements WHERE pk = ?",
-                                               (referrer,)).fetchone()[0]
-                    queue.append((referrer, referrer_id))
-
-    @staticmethod
-    def _add_groups(conn, pk, groups):
-        """Give statement pk the groups it lacks; True when it gained any."""
-        current = json.loads(conn.execute("SELECT groups FROM statements WHERE pk = ?", (pk,)).fetchone()[0])
-        have = {grp for grp, _ in current}
-        new = [[grp, keys] for grp, keys in groups if grp not in have]
-        if not new:
-            return False
-        conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
-                         [(kid, pk, grp, mask) for grp, keys in new for kid, mask in keys])
-        conn.execute("UPDATE statements SET groups = ? WHERE pk = ?", (_dumps(current + new), pk))
-        return True
-
-    @staticmethod
-    def _merge_definitions(conn, sid, batch):
-        merge = batch.merge_definition or (lambda current, incoming: incoming)
-        for activity_id, incoming in batch.activity_definitions.items():
-            row = conn.execute("SELECT definition FROM activities WHERE sid = ? AND activity_id = ?",
-                               (sid, activity_id)).fetchone()
-            current = json.loads(row[0]) if row else None
-            merged = merge(current, incoming)
-            if row is None or merged != current:
-                conn.execute("INSERT OR REPLACE INTO activities (sid, activity_id, definition) "
-                             "VALUES (?, ?, ?)", (sid, activity_id, _dumps(merged)))
-
-    @staticmethod
-    def _merge_agent_names(conn, sid, agent_names):
-        for agent_key, names in agent_names.items():
-            row = conn.execute("SELECT names FROM agents WHERE sid = ? AND agent_key = ?",
-                               (sid, agent_key)).fetchone()
-            current = json.loads(row[0]) if row else []
-            merged = list(dict.fromkeys(list(current) + list(names)))       # AGENTS-6
-            if row is None or merged != current:
-                conn.execute("INSERT OR REPLACE INTO agents (sid, agent_key, names) VALUES (?, ?, ?)",
-                             (sid, agent_key, _dumps(merged)))
+        return prepare_body(record), values
 
     # --- statements: reading -----------------------------------------------------------
 
+    @_translated
     def get_statements(self, store_id, ids):
         sid = self._sid(store_id)
         found = {}
@@ -759,11 +751,13 @@ class SQLiteStorage(StorageBackend):
                                                       body=bytes(body))
         return found
 
-    def last_seq(self, store_id):
+    @_translated
+    def committed_order(self, store_id):
         sid = self._sid(store_id)
         if sid is None:
-            return 0
-        return self._read("SELECT last_seq FROM stores WHERE sid = ?", (sid,)).fetchone()[0]
+            return 0, 0
+        row = self._read("SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone()
+        return tuple(row) if row else (0, 0)
 
     def _seq_at_or_before(self, sid, ms):
         """The highest seq stored at or before ms (0 if none): stored is non-decreasing in seq."""
@@ -771,23 +765,16 @@ class SQLiteStorage(StorageBackend):
                          "ORDER BY stored_ms DESC, pk DESC LIMIT 1", (sid, ms)).fetchone()
         return row[0] & SEQ_MAX if row else 0
 
+    @_translated
     def query_statements(self, store_id, query):
         empty = StatementPage(statements=[], more=False)
         sid = self._sid(store_id)
         if sid is None:
             return empty
-        low, high = 0, SEQ_MAX                # seq in (low, high]
-        if query.since_ms is not None:
-            low = max(low, self._seq_at_or_before(sid, query.since_ms))          # QRY-21
-        if query.until_ms is not None:
-            high = min(high, self._seq_at_or_before(sid, query.until_ms))
-        if query.max_seq is not None:
-            high = min(high, query.max_seq)                                      # QRY-45
-        if query.after_seq is not None:
-            if query.ascending:
-                low = max(low, query.after_seq)
-            else:
-                high = min(high, query.after_seq - 1)
+        bounds = seq_bounds(query, lambda ms: self._seq_at_or_before(sid, ms))
+        if bounds is None:
+            return empty
+        low, high = bounds[0], min(SEQ_MAX, bounds[1] if bounds[1] is not None else SEQ_MAX)
         if low >= high:
             return empty
         base = sid << SEQ_BITS
@@ -847,6 +834,7 @@ class SQLiteStorage(StorageBackend):
 
     # --- activities, agents, attachments -----------------------------------------------
 
+    @_translated
     def get_activity_definition(self, store_id, activity_id):
         sid = self._sid(store_id)
         if sid is None:
@@ -855,6 +843,7 @@ class SQLiteStorage(StorageBackend):
                          (sid, activity_id)).fetchone()
         return json.loads(row[0]) if row else None
 
+    @_translated
     def get_agent_names(self, store_id, agent_key):
         sid = self._sid(store_id)
         if sid is None:
@@ -863,6 +852,7 @@ class SQLiteStorage(StorageBackend):
                          (sid, agent_key)).fetchone()
         return json.loads(row[0]) if row else []
 
+    @_translated
     def get_attachments(self, store_id, hashes):
         sid = self._sid(store_id)
         found = {}
@@ -877,22 +867,18 @@ class SQLiteStorage(StorageBackend):
 
     # --- documents ---------------------------------------------------------------------
 
-    _DOC_WHERE = "sid = ? AND kind = ? AND activity_id = ? AND agent_key = ? AND registration = ? AND doc_id = ?"
+    _DOC_COLUMNS = ("kind", "activity_id", "agent_key", "registration", "doc_id")
+    _DOC_WHERE = "sid = ? AND " + " AND ".join("%s = ?" % column for column in _DOC_COLUMNS)
 
-    @staticmethod
-    def _doc_params(sid, key):
-        return [sid, key.kind, key.activity_id or "", key.agent_key or "", key.registration or "", key.doc_id]
+    @classmethod
+    def _doc_params(cls, sid, key):
+        fields = document_fields(key)
+        return [sid] + [fields[column] for column in cls._DOC_COLUMNS]
 
     @staticmethod
     def _scope_sql(sid, scope):
-        sql = "sid = ? AND kind = ? AND activity_id = ? AND agent_key = ?"
-        params = [sid, scope.kind, scope.activity_id or "", scope.agent_key or ""]
-        if scope.registration is not None:
-            sql += " AND registration = ?"
-            params.append(scope.registration)
-        elif not scope.all_registrations:
-            sql += " AND registration = ''"
-        return sql, params
+        fields = scope_fields(scope)
+        return "sid = ?" + "".join(" AND %s = ?" % column for column in fields), [sid] + list(fields.values())
 
     def _current_document(self, conn, sid, key):
         row = conn.execute("SELECT content, content_type, etag, updated_ms FROM documents WHERE "
@@ -900,19 +886,15 @@ class SQLiteStorage(StorageBackend):
         return Document(content=bytes(row[0]), content_type=row[1], etag=row[2], updated_ms=row[3]) \
             if row else None
 
+    @_translated
     def get_document(self, store_id, key):
         sid = self._sid(store_id)
         if sid is None:
             return None
-        try:
-            return self._current_document(self._conn(), sid, key)
-        except sqlite3.Error as error:
-            if _unavailable(error):
-                raise StorageUnavailable("SQLite read failed: %s" % error) from error
-            raise
+        return self._current_document(self._conn(), sid, key)
 
+    @_translated
     def list_documents(self, store_id, scope, since_ms=None):
-        """Ids are unique in the answer: across registrations (STATE-14) the newest time counts."""
         sid = self._sid(store_id)
         if sid is None:
             return []
@@ -920,10 +902,9 @@ class SQLiteStorage(StorageBackend):
         if since_ms is not None:
             sql += " AND updated_ms > ?"
             params.append(since_ms)
-        rows = self._read("SELECT doc_id, max(updated_ms) FROM documents WHERE %s GROUP BY doc_id "
-                          "ORDER BY doc_id" % sql, params).fetchall()
-        return [(doc_id, updated_ms) for doc_id, updated_ms in rows]
+        return newest_per_id(self._read("SELECT doc_id, updated_ms FROM documents WHERE %s" % sql, params))
 
+    @_translated
     def write_document(self, store_id, key, decide):
         with self._write() as conn:                                          # CONC-18
             sid = self._sid_for_write(conn, store_id)
@@ -936,6 +917,7 @@ class SQLiteStorage(StorageBackend):
                                                        new.updated_ms])
             return new
 
+    @_translated
     def delete_document(self, store_id, key, check):
         with self._write() as conn:
             sid = self._sid_for_write(conn, store_id)
@@ -946,6 +928,7 @@ class SQLiteStorage(StorageBackend):
             conn.execute("DELETE FROM documents WHERE " + self._DOC_WHERE, self._doc_params(sid, key))
             return True
 
+    @_translated
     def delete_documents(self, store_id, scope):
         sid = self._sid(store_id)
         if sid is None:
@@ -953,3 +936,15 @@ class SQLiteStorage(StorageBackend):
         sql, params = self._scope_sql(sid, scope)
         with self._write() as conn:
             return conn.execute("DELETE FROM documents WHERE " + sql, params).rowcount
+
+    # --- server-side secrets -----------------------------------------------------------
+
+    @_translated
+    def get_or_create_secret(self, name, make):
+        row = self._read("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            value = bytes(make())                     # made outside the writer lock
+            with self._write() as conn:               # the first INSERT wins, across processes
+                conn.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, value))
+                row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0])

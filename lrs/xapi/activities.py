@@ -35,3 +35,14 @@ def activity_object(activity_id, definition):
     if definition:
         activity["definition"] = definition
     return activity
+
+
+class ActivityService:
+    """The Activities resource (ACTS-1..ACTS-6) over the canonical definitions the store keeps."""
+
+    def __init__(self, storage):
+        self.storage = storage
+
+    def activity(self, store_id, activity_id):
+        """The Activity with its canonical definition, or a bare Activity for an unknown id (ACTS-5)."""
+        return activity_object(activity_id, self.storage.get_activity_definition(store_id, activity_id))

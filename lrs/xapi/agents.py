@@ -62,3 +62,18 @@ def person(agent, names):
         if name in agent:
             result[name] = [agent[name]]
     return result
+
+
+class AgentService:
+    """The Agents resource (AGENTS-1..AGENTS-8) over the names the store saw in statements."""
+
+    def __init__(self, storage):
+        self.storage = storage
+
+    def person_of(self, store_id, agent):
+        """The Person for an identified Agent: its identifier and every name seen with it.
+
+        Only the requested identifier is returned, since linking identifiers needs a permission
+        this LRS does not grant (AGENTS-7).
+        """
+        return person(agent, self.storage.get_agent_names(store_id, agent_key(agent)))

@@ -7,10 +7,11 @@ import json
 import re
 
 from schemas import parse_timestamp
+from schemas.versions import LENIENT_TIMESTAMPS
 
 _LRS_ASSIGNED = ("id", "authority", "stored", "version")
 # Both sides were validated already; parse them with the most permissive timestamp syntax.
-_TIMESTAMP_SYNTAX = "2.0.0"
+_TIMESTAMP_SYNTAX = LENIENT_TIMESTAMPS
 _DURATION_SECONDS = re.compile(r"(\d+)\.(\d+)S$")
 
 

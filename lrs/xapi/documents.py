@@ -10,7 +10,7 @@ Knows the xAPI rules for documents, nothing of HTTP except through lrs.errors:
   (CONC-18): the rules run inside the store's `decide`/`check` callback, and a rule that fails
   raises, so that a rejected request changes nothing (DOC-8);
 - which PUTs need a precondition header depends on the resource and the version (CONC-10..CONC-14),
-  read from lrs.versions.RULES and settings.state_put_conflict, never by comparing versions here;
+  read from the version table (schemas.versions.RULES) and settings.state_put_conflict, never by comparing versions here;
 - POST merges JSON objects one level deep (MERGE-1..MERGE-8);
 - Last-Modified advances on every change, even within one millisecond (DOC-4, STRICT-25).
 """
@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from schemas.versions import RULES
+
 from ..errors import BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed
 from ..store import Document, DocumentKey, DocumentScope
 from ..timeutil import now_ms
-from ..versions import RULES
 from .jsonbody import dumps, parse_json
 
 STATE, ACTIVITY_PROFILE, AGENT_PROFILE = "state", "activity_profile", "agent_profile"

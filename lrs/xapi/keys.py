@@ -1,7 +1,7 @@
 """The index keys by which statement queries find a statement (QRY-14..QRY-19).
 
 Computed once at write time, so that `related_activities` and `related_agents` queries are
-index look-ups, not scans (DESIGN.md). Kinds:
+index look-ups, not scans (lrs/store/base.py, StatementRecord.index_keys). Kinds:
   agent            actor, or an Agent/Group object, and their members (QRY-14)
   related_agent    the above plus authority, instructor, team, SubStatement actors and
                    2.0 contextAgents/contextGroups (QRY-15, CAG-9)

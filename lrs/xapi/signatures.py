@@ -12,7 +12,6 @@ this module only splits the compact serialization and decodes its base64url segm
 """
 import base64
 import binascii
-import json
 import re
 
 import schemas
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from ..errors import BadRequest
 from .compare import equivalent
+from .jsonbody import loads
 
 SIGNATURE_USAGE_TYPE = "http://adlnet.gov/expapi/attachments/signature"
 SIGNATURE_CONTENT_TYPE = "application/octet-stream"
@@ -85,8 +85,8 @@ def _split_compact_jws(data):
     header_bytes, payload, signature = (_base64url(segment, name) for segment, name
                                         in zip(segments, ("header", "payload", "signature")))
     try:
-        header = json.loads(header_bytes)
-    except (ValueError, UnicodeDecodeError):
+        header = loads(header_bytes)
+    except ValueError:                  # InvalidJSON; UnicodeDecodeError is a ValueError too
         header = None
     if not isinstance(header, dict):
         raise _Rejected("the JWS header is not a JSON object (SIG-4)")
@@ -105,9 +105,9 @@ def _base64url(segment, name):
 def _payload_statement(payload, version):
     """The statement signed: a JSON object, normalised by the same schema as received ones (SIG-6)."""
     try:
-        signed = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        raise _Rejected("the JWS payload is not JSON (SIG-6)") from None
+        signed = loads(payload, "the JWS payload")
+    except ValueError as error:
+        raise _Rejected("%s (SIG-6)" % error) from None
     if not isinstance(signed, dict):
         raise _Rejected("the JWS payload is not a JSON object (SIG-6)")
     signed.pop("attachments", None)               # not compared (CMP-11, CMP-12)

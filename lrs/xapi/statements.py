@@ -2,13 +2,14 @@
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import Optional
 
 import schemas
+from schemas.versions import RULES
 
-from ..errors import BadRequest, Conflict, NotFound
+from ..errors import BadRequest, Conflict, NotFound, StorageUnavailable
 from ..store import DuplicateStatements, InsertBatch, StatementQuery, StatementRecord
 from ..timeutil import now_ms
-from ..versions import RULES
 from . import formats
 from .activities import merge_definition
 from .agents import agent_key
@@ -25,6 +26,7 @@ class ReadResult:
     body: bytes
     last_modified_ms: int
     attachments: dict = field(default_factory=dict)      # sha2 -> (content_type, bytes)
+    consistent_through_ms: Optional[int] = None          # read before the statements (QRY-39)
 
 
 def authority_for(principal, public_url):
@@ -217,6 +219,7 @@ class StatementService:
 
     def get_one(self, principal, request, version, languages):
         """One statement by statementId or voidedStatementId (QRY-2, QRY-3, VOID-10)."""
+        consistent_through = self.consistent_through_ms(principal.store_id)
         found = self.storage.get_statements(principal.store_id, [request.statement_id])
         stored = found.get(request.statement_id)
         if stored is None or stored.voided != request.voided:
@@ -226,15 +229,17 @@ class StatementService:
             raise NotFound("no statement with id %s" % request.statement_id)
         body = self._shaped(principal, stored.body, request.format, version, languages)
         return ReadResult(body=body, last_modified_ms=stored.stored_ms,
-                          attachments=self._attachment_data(principal, [stored.body], request.attachments))
+                          attachments=self._attachment_data(principal, [stored.body], request.attachments),
+                          consistent_through_ms=consistent_through)
 
     def query(self, principal, request, version, languages, more_url):
         """A StatementResult page (QRY-1, QRY-13..QRY-27, QRY-41..QRY-45)."""
-        limit = request.limit or self.settings.statement_page_limit
-        limit = min(limit, self.settings.statement_page_limit)
+        page_limit = self.settings.statement_page_limit
+        limit = min(request.limit, page_limit) if request.limit > 0 else page_limit      # never unbounded
+        last_seq, last_stored_ms = self.storage.committed_order(principal.store_id)
         max_seq = request.max_seq
         if max_seq is None and not request.ascending:
-            max_seq = self.storage.last_seq(principal.store_id)
+            max_seq = last_seq
         page = self.storage.query_statements(principal.store_id, StatementQuery(
             filters=request.filters, since_ms=request.since_ms, until_ms=request.until_ms,
             ascending=request.ascending, limit=limit, after_seq=request.after_seq, max_seq=max_seq,
@@ -248,11 +253,27 @@ class StatementService:
         newest = max((s.stored_ms for s in page.statements), default=now_ms())
         return ReadResult(body=body, last_modified_ms=newest,
                           attachments=self._attachment_data(principal, [s.body for s in page.statements],
-                                                            request.attachments))
+                                                            request.attachments),
+                          consistent_through_ms=self._consistent_through(last_seq, last_stored_ms))
 
-    def consistent_through_ms(self):
-        """X-Experience-API-Consistent-Through (QRY-39, QRY-40)."""
-        return now_ms() - self.settings.consistent_through_lag_ms
+    def consistent_through_ms(self, store_id=None):
+        """X-Experience-API-Consistent-Through (QRY-39, QRY-40): every statement stored at or before
+        it is visible. A batch still being written has a `stored` after the last committed one's;
+        read before the statements a response returns."""
+        if store_id is None:                                   # no store: nothing to be behind on
+            return now_ms() - self.settings.consistent_through_lag_ms
+        try:
+            return self._consistent_through(*self.storage.committed_order(store_id))
+        except StorageUnavailable:          # answering an error: promise nothing rather than fail
+            return 0
+
+    def _consistent_through(self, last_seq, last_stored_ms):
+        """The newest committed batch's stored time, or, on a store idle for longer than the lag,
+        now - lag: batches commit within half the lag of their stored time or not at all (the
+        store's max_commit_delay_ms), so nothing stored before it can still appear."""
+        lag = self.settings.consistent_through_lag_ms
+        committed = last_stored_ms if last_seq else 0
+        return max(committed, now_ms() - lag) if lag else committed
 
     # --- helpers ---------------------------------------------------------------------
 

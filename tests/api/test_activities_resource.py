@@ -92,7 +92,7 @@ def test_activities_are_not_readable_with_statements_write_only_SCOPE_14(client)
 
 
 def test_another_store_does_not_see_the_definition_SEC_9(client):
-    """DESIGN.md, Data: nothing is read across stores."""
+    """README.md, Stores and credentials: nothing is read across stores."""
     client.post_statements(statement(object=ACTIVITY))
     storage = client.app.extensions["lrs"].storage
     other = storage.create_store("other-department")

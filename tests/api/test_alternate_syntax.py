@@ -21,7 +21,9 @@ def test_a_put_sent_as_a_form_post_stores_the_statement_ALT_1(client):
     body = form(statementId=statement_id, content=json.dumps(statement()), **auth_fields())
     response = client.post("/xapi/statements?method=PUT", data=body, headers=FORM, auth=False, version=False)
     assert response.status_code == 204
-    assert client.get("/xapi/statements?statementId=" + statement_id).status_code == 200
+    stored = client.get("/xapi/statements?statementId=" + statement_id).json
+    assert (stored["actor"], stored["verb"], stored["object"]) == (statement()["actor"], statement()["verb"],
+                                                                   statement()["object"])
 
 
 def test_a_get_sent_as_a_form_post_queries_QRY_50(client):
@@ -36,12 +38,14 @@ def test_real_headers_fill_in_missing_form_fields_ALT_6(client):
     statement_id = str(uuid.uuid4())
     body = form(statementId=statement_id, content=json.dumps(statement()))
     assert client.post("/xapi/statements?method=PUT", data=body, headers=FORM).status_code == 204
+    assert client.get("/xapi/statements?statementId=" + statement_id).json["id"] == statement_id
 
 
 def test_form_fields_take_precedence_over_headers_ALT_5(client):
     body = form(content=json.dumps(statement()), **{**auth_fields(), "X-Experience-API-Version": "0.8"},
                 statementId=str(uuid.uuid4()))
-    assert client.post("/xapi/statements?method=PUT", data=body, headers=FORM).status_code == 400
+    response = client.post("/xapi/statements?method=PUT", data=body, headers=FORM)
+    assert response.status_code == 400 and "0.8" in response.json["error"]["message"]
 
 
 def test_method_on_a_request_that_is_not_post_is_rejected_ALT_2(client):

@@ -69,6 +69,12 @@ def stored_attachment_rows(app):
     return storage._read("SELECT count(*) FROM attachments").fetchone()[0]
 
 
+def served_attachments(client, statement_id):
+    """The attachment data served with the statement (GET with attachments=true)."""
+    _, parts = split_response(client.get("/xapi/statements?attachments=true&statementId=" + statement_id))
+    return [data for _, data in parts]
+
+
 def error_message(response):
     return response.get_json()["error"]["message"]
 
@@ -87,6 +93,7 @@ def test_put_accepts_multipart_with_a_single_statement_MP_19(client):
     response = client.put("/xapi/statements?statementId=" + statement_id, data=body,
                           headers={"Content-Type": content_type})
     assert response.status_code == 204, response.data
+    assert served_attachments(client, statement_id) == [TEXT]
 
 
 def test_quoted_boundary_with_rfc_2046_characters_is_accepted_MP_3(client):
@@ -95,6 +102,7 @@ def test_quoted_boundary_with_rfc_2046_characters_is_accepted_MP_3(client):
     response = client.post("/xapi/statements", data=body,
                            headers={"Content-Type": 'multipart/mixed; boundary="%s"' % boundary})
     assert response.status_code == 200, response.data
+    assert served_attachments(client, response.get_json()[0]) == [TEXT]
 
 
 def test_leading_crlf_and_headers_without_space_are_accepted_MP_4_STRICT_19(client):
@@ -103,6 +111,7 @@ def test_leading_crlf_and_headers_without_space_are_accepted_MP_4_STRICT_19(clie
     response = post_multipart(client, [statement(attachments=[attachment()])], TEXT, lead=b"\r\n",
                               part_headers=headers, json_headers=[b"Content-Type:application/json"])
     assert response.status_code == 200, response.data
+    assert served_attachments(client, response.get_json()[0]) == [TEXT]
 
 
 def test_part_length_differing_from_declared_length_is_accepted_MP_13_STRICT_19(client):
@@ -110,6 +119,7 @@ def test_part_length_differing_from_declared_length_is_accepted_MP_13_STRICT_19(
     declared = attachment(hex_text, "image/png", length=len(hex_text) // 2)
     response = post_multipart(client, [statement(attachments=[declared])], hex_text)
     assert response.status_code == 200, response.data
+    assert served_attachments(client, response.get_json()[0]) == [hex_text]
 
 
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
@@ -129,20 +139,20 @@ def test_one_part_serves_two_attachments_with_the_same_sha2_in_one_statement_MP_
     twice = [attachment(), attachment(display={"en-US": "copy"})]
     response = post_multipart(client, [statement(attachments=twice)], TEXT)
     assert response.status_code == 200, response.data
+    assert served_attachments(client, response.get_json()[0]) == [TEXT]          # one part for both (MPR-4)
 
 
 def test_one_part_serves_attachments_of_several_statements_MP_15(client):
     batch = [statement(attachments=[attachment()]), statement(attachments=[attachment()])]
     response = post_multipart(client, batch, TEXT)
     assert response.status_code == 200, response.data
-    assert len(response.get_json()) == 2
+    assert [served_attachments(client, statement_id) for statement_id in response.get_json()] == [[TEXT], [TEXT]]
 
 
 def test_part_for_an_attachment_with_file_url_is_stored_and_served_MP_16(client):
     linked = attachment(fileUrl="http://example.gov/certificates/1.txt")
     statement_id = post_multipart(client, [statement(attachments=[linked])], TEXT).get_json()[0]
-    _, parts = split_response(client.get("/xapi/statements?attachments=true&statementId=" + statement_id))
-    assert [data for _, data in parts] == [TEXT]
+    assert served_attachments(client, statement_id) == [TEXT]
 
 
 # --- rejected requests -----------------------------------------------------------------------------

@@ -125,6 +125,9 @@ def test_the_same_statement_id_can_exist_in_two_stores(app, client):
     other = XAPIClient(app, auth=credential(app, ["all"], store="other-department"))
     assert client.post_statements(statement(id=statement_id)).status_code == 200
     assert other.post_statements(statement(id=statement_id, verb={"id": "http://x.gov/v"})).status_code == 200
+    read = "/xapi/statements?statementId=" + statement_id
+    assert client.get(read).json["verb"] == statement()["verb"]
+    assert other.get(read).json["verb"] == {"id": "http://x.gov/v"}
 
 
 # --- versions --------------------------------------------------------------------------

@@ -171,7 +171,8 @@ def test_an_invalid_since_is_400_STATE_11(docs):
 def test_since_beside_an_id_is_ignored_STATE_15(docs, monkeypatch):
     at(monkeypatch, T0)
     docs.create("doc", b"1", "text/plain")
-    assert docs.get("doc", since=format_ms(T0 + 10_000)).status_code == 200
+    response = docs.get("doc", since=format_ms(T0 + 10_000))
+    assert response.status_code == 200 and response.get_data() == b"1"
 
 
 # --- deleting -----------------------------------------------------------------------------------
@@ -230,6 +231,7 @@ def test_a_document_over_the_limit_is_413_and_not_stored_DOC_9(docs, make_app):
 def test_a_document_at_the_limit_is_accepted_DOC_9(docs, make_app):
     small = Documents(XAPIClient(make_app(max_document_bytes=16)), docs.resource)
     assert small.put("doc", b"x" * 16, "text/plain", headers={"If-None-Match": "*"}).status_code == 204
+    assert small.body("doc") == b"x" * 16
 
 
 def test_the_limit_can_be_raised_for_conformance_runs_DOC_9(docs, make_app):

@@ -30,6 +30,7 @@ def test_put_with_a_stale_if_match_is_412_and_nothing_changes_CONC_6_DOC_8(docs)
 def test_if_match_with_a_list_matches_when_one_tag_is_current_CONC_6(docs):
     etag = docs.create("doc", {"v": 1})
     assert docs.put("doc", {"v": 2}, headers={"If-Match": '"%s", %s' % ("0" * 40, etag)}).status_code == 204
+    assert docs.get("doc").json == {"v": 2}
 
 
 def test_if_match_star_replaces_an_existing_document_CONC_6(docs):
@@ -41,6 +42,7 @@ def test_if_match_star_replaces_an_existing_document_CONC_6(docs):
 def test_a_weak_tag_never_satisfies_if_match_CONC_2(docs):
     etag = docs.create("doc", {"v": 1})
     assert docs.put("doc", {"v": 2}, headers={"If-Match": "W/" + etag}).status_code == 412
+    assert docs.get("doc").json == {"v": 1}
 
 
 def test_if_match_on_a_missing_document_is_412_and_nothing_is_created_CONC_16(docs):
@@ -64,12 +66,14 @@ def test_the_etag_of_a_write_is_accepted_by_the_next_if_match_CONC_19(docs):
     docs.post("doc", {"w": 2})
     etag = docs.etag("doc")
     assert docs.put("doc", {"v": 3}, headers={"If-Match": etag}).status_code == 204
+    assert docs.get("doc").json == {"v": 3}
 
 
 def test_an_etag_from_a_1_0_3_get_is_accepted_by_a_2_0_put_CONC_5(docs):
     etag = docs.create("doc", {"v": 1})
     under20 = docs.with_client(docs.client.with_version("2.0.0"))
     assert under20.put("doc", {"v": 2}, headers={"If-Match": etag}).status_code == 204
+    assert docs.get("doc").json == {"v": 2}
 
 
 # --- POST and DELETE ---------------------------------------------------------------------------------
@@ -195,6 +199,7 @@ def test_2_0_state_put_with_if_match_still_replaces_when_the_conflict_setting_is
     state = Documents(XAPIClient(make_app(state_put_conflict=True), "2.0.0"), STATE)
     state.put("doc", {"v": 1})
     assert state.put("doc", {"v": 2}, headers={"If-Match": state.etag("doc")}).status_code == 204
+    assert state.get("doc").json == {"v": 2}
 
 
 def test_no_precondition_problem_is_ever_answered_428_CONC_17(profiles):
@@ -226,3 +231,4 @@ def test_two_writers_with_the_same_etag_cannot_both_succeed_CONC_18(docs):
 def test_an_unquoted_etag_is_read_as_the_quoted_tag_it_names_CONC_6(docs):
     etag = docs.create("doc", {"v": 1})
     assert docs.put("doc", {"v": 2}, headers={"If-Match": etag.strip('"')}).status_code == 204
+    assert docs.get("doc").json == {"v": 2}

@@ -257,7 +257,7 @@ def test_the_all_scope_writes_documents_SCOPE_7(docs):
 
 
 def test_another_store_sees_none_of_the_documents_SEC_9(docs):
-    """DESIGN.md, Data: every document belongs to one store and is never read across stores."""
+    """README.md, Stores and credentials: every document belongs to one store and is never read across stores."""
     docs.create("doc", {"a": 1})
     storage = docs.client.app.extensions["lrs"].storage
     other = storage.create_store("other-department")

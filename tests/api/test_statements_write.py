@@ -175,7 +175,8 @@ def test_statements_sent_as_form_data_are_rejected_CT_1(client):
 def test_json_with_a_charset_parameter_is_accepted_CT_1(client):
     response = client.post("/xapi/statements", data=json.dumps(statement()),
                            headers={"Content-Type": "application/json; charset=utf-8"})
-    assert response.status_code == 200
+    statement_id = response.json[0]
+    assert client.get("/xapi/statements?statementId=" + statement_id).json["id"] == statement_id
 
 
 def test_the_authority_is_set_from_the_credential_AUTH_3(client):

@@ -16,7 +16,8 @@ def get(client, statement_id, **params):
 
 
 def test_context_agents_are_accepted_under_2_0_CAG_1(client20):
-    assert client20.post_statements(statement(context=CONTEXT_AGENTS)).status_code == 200
+    statement_id = client20.post_statements(statement(context=CONTEXT_AGENTS)).json[0]
+    assert get(client20, statement_id).json["context"]["contextAgents"] == CONTEXT_AGENTS["contextAgents"]
 
 
 def test_context_agents_are_rejected_under_1_0_3_CAG_8(client):
@@ -43,11 +44,13 @@ def test_the_response_header_is_2_0_0_for_a_2_0_request_VER_11(client20):
 
 @pytest.mark.parametrize("version", ["1.0", "1.0.9", "2.0.0"])
 def test_2_0_accepts_statement_versions_1_0_x_and_2_0_0_SVER_3(client20, version):
-    assert client20.post_statements(statement(version=version)).status_code == 200
+    statement_id = client20.post_statements(statement(version=version)).json[0]
+    assert get(client20, statement_id).json["version"] == version
 
 
 def test_1_0_3_rejects_statement_version_2_0_0_SVER_2(client):
-    assert client.post_statements(statement(version="2.0.0")).status_code == 400
+    response = client.post_statements(statement(version="2.0.0"))
+    assert response.status_code == 400 and "SVER-2" in response.json["error"]["message"]
 
 
 def test_unknown_top_level_property_is_rejected_under_2_0_GEN_9(client20):
@@ -60,7 +63,8 @@ def test_a_timestamp_with_an_offset_is_converted_to_utc_under_2_0_TIME_8(client2
 
 
 def test_a_plus_zero_offset_is_accepted_under_2_0_TIME_4(client20):
-    assert client20.post_statements(statement(timestamp="2026-03-01T12:00:00.601+00:00")).status_code == 200
+    statement_id = client20.post_statements(statement(timestamp="2026-03-01T12:00:00.601+00:00")).json[0]
+    assert get(client20, statement_id).json["timestamp"] == "2026-03-01T12:00:00.601Z"
 
 
 def test_a_long_duration_is_never_rounded_DUR_4(client20):
@@ -79,7 +83,11 @@ def test_a_batch_with_one_id_twice_is_400_under_2_0_SPOST_3(client20):
 
 
 def test_a_future_timestamp_is_accepted_TIME_5(client20):
-    assert client20.post_statements(statement(timestamp="2031-01-01T00:00:00Z")).status_code == 200
+    """Accepted means kept as sent: not clamped to the LRS clock, not replaced by `stored`."""
+    statement_id = client20.post_statements(statement(timestamp="2031-01-01T00:00:00Z")).json[0]
+    returned = get(client20, statement_id).json
+    assert returned["timestamp"] == "2031-01-01T00:00:00.000Z"
+    assert returned["stored"] < returned["timestamp"]
 
 
 def test_last_modified_equals_stored_to_the_second_QRY_47(client20):

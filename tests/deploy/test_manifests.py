@@ -118,9 +118,17 @@ def _depends_condition(service, name):
 MONGO_NODES = ("mongo1", "mongo2", "mongo3")
 
 
-@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.sqlite.yml"])
+@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.sqlite.yml", "docker-compose.test-mongo.yml"])
 def test_compose_file_parses_with_services(name):
     assert _yaml(name)["services"]
+
+
+def test_the_test_replica_set_is_one_node_rs0_published_on_loopback_only():
+    """README: the suite runs against it with LRS_TEST_MONGODB_URL (issue 10)."""
+    mongo = _yaml("docker-compose.test-mongo.yml")["services"]["mongo"]
+    assert mongo["command"][mongo["command"].index("--replSet") + 1] == "rs0"
+    assert mongo["ports"] == ["127.0.0.1:27017:27017"]
+    assert "rs.initiate" in " ".join(mongo["healthcheck"]["test"])
 
 
 def test_mongodb_runs_three_mongo7_nodes_in_replica_set_rs0():

@@ -84,7 +84,8 @@ def test_a_group_without_object_type_is_read_as_an_agent_and_rejected_AGT_7(vers
 
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("group", [{"objectType": "Group", "member": [AGENT, AGENT2]},
-                                   {"objectType": "Group", "name": "team", "member": []},
+                                   {"objectType": "Group", "name": "team", "mbox": "mailto:t@example.com",
+                                    "member": []},
                                    {"objectType": "Group", "mbox": "mailto:team@example.com"},
                                    {"objectType": "Group", "account": ACCOUNT, "member": [AGENT]}])
 def test_anonymous_and_identified_groups_are_accepted_AGT_9_AGT_10(version, group):
@@ -94,6 +95,40 @@ def test_anonymous_and_identified_groups_are_accepted_AGT_9_AGT_10(version, grou
 @pytest.mark.parametrize("version", VERSIONS)
 def test_an_anonymous_group_without_member_is_rejected_AGT_9(version):
     reject(statement(actor={"objectType": "Group", "name": "nobody"}), version, "AGT-9", ["actor"])
+
+
+EMPTY_GROUP = {"objectType": "Group", "name": "nobody", "member": []}
+# Every position at which a Group is validated: AGENT_POSITIONS but authority (AUTH-2 has its own
+# rule, tested below), plus context.team inside and outside a SubStatement.
+GROUP_POSITIONS = [p for p in AGENT_POSITIONS if p != "authority"] + ["context.team", "object.context.team"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("position", GROUP_POSITIONS)
+def test_an_anonymous_group_with_an_empty_member_list_is_rejected_AGT_9(version, position):
+    """issue 11, defect 5: Data 2.4.2.2 wants an anonymous Group to list its members; [] lists none."""
+    data = at_position(position, EMPTY_GROUP) if position.startswith("object.") \
+        else put(statement(), position, EMPTY_GROUP)
+    error = reject(data, version, "AGT-9")
+    assert error.path[-1] == "member" and "at least one member" in error.message
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_authority_group_with_an_empty_member_list_is_rejected_AGT_9_AUTH_2(version):
+    reject(statement(authority=EMPTY_GROUP), version, "AGT-9")
+
+
+@pytest.mark.parametrize("in_substatement", [False, True])
+def test_an_anonymous_context_group_with_an_empty_member_list_is_rejected_AGT_9_CAG_6(in_substatement):
+    context = {"contextGroups": [{"objectType": "contextGroup", "group": EMPTY_GROUP}]}
+    data = statement(object=substatement(context=context)) if in_substatement else statement(context=context)
+    reject(data, "2.0.0", "AGT-9")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_an_agent_parameter_naming_an_anonymous_group_with_no_members_is_rejected_QRY_11(version):
+    with pytest.raises(schemas.XAPIValidationError):
+        schemas.validate_agent(EMPTY_GROUP, version)
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from lrs.errors import StorageUnavailable
-from lrs.store import InsertBatch, StatementQuery, StatementRecord
+from lrs.store import DuplicateStatements, InsertBatch, StatementQuery, StatementRecord
 from lrs.store import sqlite as sqlite_backend
 from lrs.store.sqlite import SQLiteStorage
 from tests.sqlite_locks import another_program_in_a_write_and_a_read_transaction
@@ -188,7 +188,7 @@ def test_one_leader_commits_the_waiting_batches_each_in_its_own_savepoint(tmp_pa
     own = storage.insert_statements("store", InsertBatch(statements=[_record(7)]))   # leads all five
     assert all(job.done for job in queued)
     assert [s.seq for s in queued[0].results] == [2, 3] and queued[0].error is None
-    assert isinstance(queued[1].error, sqlite_backend.DuplicateStatements) and queued[1].results is None
+    assert isinstance(queued[1].error, DuplicateStatements) and queued[1].results is None
     assert [s.seq for s in queued[2].results] == [4]
     assert queued[3].error is not None and queued[3].results is None          # rolled back alone
     assert [s.seq for s in own] == [5]
@@ -217,9 +217,21 @@ def test_concurrent_threads_each_get_their_own_result(tmp_path):
     assert not errors
     assert sorted(r[0].seq for r in results.values()) == list(range(1, 41))
     assert all(r[0].id == _record(n).id for n, r in results.items())
-    with pytest.raises(sqlite_backend.DuplicateStatements):
+    with pytest.raises(DuplicateStatements):
         storage.insert_statements("store", InsertBatch(statements=[_record(3)]))
     assert storage.last_seq("store") == 40
+
+
+def test_any_driver_error_is_reported_as_storage_unavailable(tmp_path):
+    """Issue 10: the layers above know only the LRS's errors, never sqlite3's."""
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))
+    storage._conn().execute("DROP TABLE agents")
+    with pytest.raises(StorageUnavailable, match="no such table"):
+        storage.get_agent_names("store", "mbox:mailto:a@example.gov")
+    storage._conn().execute("DROP TABLE statement_keys")
+    with pytest.raises(StorageUnavailable):
+        storage.query_statements("store", StatementQuery(filters=[("verb", "v")]))
 
 
 # --- opening never depends on luck (issue 17) -------------------------------------------------

@@ -1,0 +1,313 @@
+"""The xAPI rules every backend keeps, written once: the backends only translate them.
+
+A backend opens one transaction per batch of statements and hands `write_batch` a
+`BatchTransaction` over it: a handful of reads and writes in the backend's own terms (rows and
+indexes for SQLite, documents for MongoDB). Everything that is a rule of the standard or of this
+LRS's ordering lives here:
+
+* duplicate ids, in the batch or already stored: nothing is written (the service compares);
+* order: per store, `seq` counts up by one per statement in commit order, and every batch gets one
+  `stored` time, never before the previous batch's and strictly after it (TIME-11..TIME-13), so a
+  client reading with `since` = the newest `stored` it saw misses no later commit;
+* `stored` (and `timestamp` when the statement had none, TIME-9) spliced into the kept JSON;
+* voiding: a statement is voided exactly when it is not itself a voiding statement and some stored
+  voiding statement targets it, whichever of the two arrived first (VOID-4, VOID-5);
+* StatementRef targets: a referring statement is found by its target's index keys, recursively
+  and in both arrival orders, each statement's own keys kept as a separate group (QRY-24);
+* canonical activity definitions and agent names merged with what the store has (ACT-7, AGENTS-6);
+* attachment data kept once per hash and store;
+* the seq range a query reads (since, until, stable paging through `more`; QRY-21, QRY-45);
+* document keys: a missing part of a document's address is kept as '' (one value in an index);
+  a listing names each document id once, with its newest time across registrations (STATE-14).
+"""
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from ..errors import StorageUnavailable
+from ..timeutil import format_ms
+from .base import StoredStatement
+
+
+class DuplicateStatements(Exception):
+    """The batch holds ids that already exist (or one id twice); nothing was written."""
+
+    def __init__(self, ids):
+        super().__init__("statement ids already stored: %s" % ", ".join(sorted(ids)))
+        self.ids = set(ids)
+
+
+def _dumps(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- statement bodies -------------------------------------------------------------------
+
+def prepare_body(record):
+    """The statement's JSON without `stored` (and without a `timestamp` the store will set).
+
+    Serialising is the costly part of a body; it is done before the write lock is taken."""
+    statement = dict(record.statement)
+    statement.pop("stored", None)
+    if record.timestamp_from_stored:
+        statement.pop("timestamp", None)
+    return _dumps(statement)
+
+
+def finish_body(record, head, stored_text):
+    """The body as kept: `head` (from prepare_body) with `stored` and maybe `timestamp` added."""
+    record.statement["stored"] = stored_text
+    tail = ',"stored":"%s"' % stored_text
+    if record.timestamp_from_stored:
+        record.statement["timestamp"] = stored_text                           # TIME-9
+        tail += ',"timestamp":"%s"' % stored_text
+    return (head[:-1] + tail + "}" if head != "{}" else "{" + tail[1:] + "}").encode("utf-8")
+
+
+# --- one batch, in one transaction --------------------------------------------------------
+
+@dataclass
+class NewStatement:
+    """A statement of the batch being written, with the order it was given."""
+
+    record: object            # StatementRecord
+    id: str                   # lower-case
+    seq: int
+    stored_ms: int
+    body: bytes
+    prepared: object = None   # whatever the backend computed before the transaction (its keys)
+
+    @property
+    def is_voiding(self):
+        return self.record.void_target is not None
+
+
+class BatchTransaction(ABC):
+    """What a backend offers `write_batch` inside one open transaction on one store.
+
+    Groups (QRY-24) are opaque to the rules except for their first item, the origin that tells
+    two groups apart: a statement's own group has its own origin, an inherited group keeps its
+    origin's."""
+
+    @abstractmethod
+    def existing_ids(self, ids) -> set: ...
+
+    @abstractmethod
+    def order(self) -> tuple:
+        """(last seq, last stored ms) of the store; from here on no other writer of the store
+        can commit before this transaction ends (writers of one store serialise on it)."""
+
+    @abstractmethod
+    def set_order(self, last_seq, last_stored_ms): ...
+
+    @abstractmethod
+    def insert(self, statements):
+        """Keep the NewStatements with their own keys as their one group, remembering their
+        StatementRef and voiding targets."""
+
+    @abstractmethod
+    def voiding_targets_among(self, ids) -> set:
+        """Those of ids that a stored voiding statement targets."""
+
+    @abstractmethod
+    def mark_voided(self, ids):
+        """Mark voided those of ids that are stored and are not voiding statements."""
+
+    @abstractmethod
+    def referred_among(self, ids) -> set:
+        """Those of ids that a stored statement refers to (StatementRef)."""
+
+    @abstractmethod
+    def referrers_of(self, statement_id) -> list:
+        """Ids of the stored statements that refer to statement_id."""
+
+    @abstractmethod
+    def groups_of(self, statement_id):
+        """The groups of a stored statement, or None when it is not stored."""
+
+    @abstractmethod
+    def add_groups(self, statement_id, groups):
+        """Append groups (none of whose origins it has) to a stored statement's groups."""
+
+    @abstractmethod
+    def activity_definition(self, activity_id): ...
+
+    @abstractmethod
+    def put_activity_definition(self, activity_id, definition): ...
+
+    @abstractmethod
+    def agent_names(self, agent_key) -> list: ...
+
+    @abstractmethod
+    def put_agent_names(self, agent_key, names): ...
+
+    @abstractmethod
+    def add_attachment(self, sha2, content_type, data):
+        """Keep the data unless the store holds data for this hash already."""
+
+
+def reject_duplicates(tx, ids):
+    repeated = {i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids) else set()
+    existing = tx.existing_ids(ids) if ids else set()
+    if existing or repeated:
+        raise DuplicateStatements(existing | repeated)
+
+
+def next_stored_ms(last_stored_ms, now_ms):
+    """TIME-11..TIME-13: never before the previous batch, and strictly after it."""
+    return max(now_ms, last_stored_ms + 1)
+
+
+def write_batch(tx, batch, prepared, now_ms):
+    """Write one InsertBatch through tx; [StoredStatement] in the batch's order.
+
+    `prepared` holds, per statement, (prepare_body(record), the backend's own pre-computation)."""
+    records = batch.statements
+    ids = [record.id.lower() for record in records]
+    reject_duplicates(tx, ids)
+    statements = []
+    if records:
+        last_seq, last_stored_ms = tx.order()
+        stored_ms = next_stored_ms(last_stored_ms, now_ms)
+        stored_text = format_ms(stored_ms)
+        for number, (record, statement_id, (head, own)) in enumerate(zip(records, ids, prepared), start=1):
+            statements.append(NewStatement(record=record, id=statement_id, seq=last_seq + number,
+                                           stored_ms=stored_ms, body=finish_body(record, head, stored_text),
+                                           prepared=own))
+        tx.insert(statements)
+    voided = apply_voiding(tx, statements)
+    apply_references(tx, statements)
+    merge_definitions(tx, batch)
+    merge_agent_names(tx, batch.agent_names)
+    for sha2, (content_type, data) in batch.attachments.items():
+        tx.add_attachment(sha2, content_type, bytes(data))
+    if statements:
+        tx.set_order(statements[-1].seq, statements[-1].stored_ms)
+    return [StoredStatement(id=s.id, seq=s.seq, stored_ms=s.stored_ms, voided=s.id in voided,
+                            is_voiding=s.is_voiding, body=s.body) for s in statements]
+
+
+def apply_voiding(tx, statements):
+    """VOID-4, VOID-5; the ids of the batch that are voided now."""
+    targets = {s.record.void_target.lower() for s in statements if s.is_voiding}
+    plain = [s.id for s in statements if not s.is_voiding]
+    if plain:
+        targets |= tx.voiding_targets_among(plain)        # voiding statements that came first
+    if targets:
+        tx.mark_voided(sorted(targets))
+    return {s.id for s in statements if not s.is_voiding and s.id in targets}
+
+
+def _new_groups(current, groups):
+    have = {group[0] for group in current}
+    return [group for group in groups if group[0] not in have]
+
+
+def _give_groups(tx, statement_id, groups):
+    """Give a stored statement the groups it lacks; True when it gained any."""
+    new = _new_groups(tx.groups_of(statement_id) or [], groups)
+    if new:
+        tx.add_groups(statement_id, new)
+    return bool(new)
+
+
+def apply_references(tx, statements):
+    """QRY-24: pull each new referrer's target groups, then push every new statement's groups
+    to the statements that refer to it, following changes up the chain."""
+    for statement in statements:
+        target = statement.record.ref_target
+        if target:
+            groups = tx.groups_of(target.lower())
+            if groups:
+                _give_groups(tx, statement.id, groups)
+    ids = [s.id for s in statements]
+    referred = tx.referred_among(ids) if ids else set()
+    queue = [i for i in ids if i in referred]
+    while queue:
+        statement_id = queue.pop()
+        groups = tx.groups_of(statement_id)
+        for referrer in tx.referrers_of(statement_id):
+            if _give_groups(tx, referrer, groups):
+                queue.append(referrer)
+
+
+def merge_definitions(tx, batch):
+    """ACT-7: the canonical definition merges what each write brings."""
+    merge = batch.merge_definition or (lambda current, incoming: incoming)
+    for activity_id, incoming in batch.activity_definitions.items():
+        current = tx.activity_definition(activity_id)
+        merged = merge(current, incoming)
+        if current is None or merged != current:
+            tx.put_activity_definition(activity_id, merged)
+
+
+def merge_agent_names(tx, agent_names):
+    """AGENTS-6: every name an agent was given, first seen first."""
+    for agent_key, names in agent_names.items():
+        current = tx.agent_names(agent_key)
+        merged = list(dict.fromkeys(list(current) + list(names)))
+        if merged != current:
+            tx.put_agent_names(agent_key, merged)
+
+
+def check_commit_deadline(stored_ms, now_ms, max_commit_delay_ms):
+    """Give up a batch about to commit later than max_commit_delay_ms after its `stored` time.
+
+    This is what lets X-Experience-API-Consistent-Through say "now - LRS_CONSISTENT_THROUGH_LAG_MS"
+    truthfully while a store is idle: a batch commits within the delay of its stored time, or not
+    at all (the client gets 503 and sends it again, under a new stored time)."""
+    if max_commit_delay_ms and now_ms - stored_ms > max_commit_delay_ms:
+        raise StorageUnavailable("the write took longer than %d ms to commit and was rolled back; send it "
+                                 "again" % max_commit_delay_ms)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def seq_bounds(query, seq_at_or_before):
+    """The seqs (low, high] a StatementQuery reads, or None when none can match.
+
+    `seq_at_or_before(ms)` is the highest seq stored at or before ms (0 if none); `stored` never
+    decreases with seq. high None means no upper bound."""
+    low, high = 0, None
+    if query.since_ms is not None:
+        low = seq_at_or_before(query.since_ms)                                   # QRY-21
+    if query.until_ms is not None:
+        high = seq_at_or_before(query.until_ms)
+    if query.max_seq is not None:
+        high = query.max_seq if high is None else min(high, query.max_seq)       # QRY-45
+    if query.after_seq is not None:
+        if query.ascending:
+            low = max(low, query.after_seq)
+        else:
+            high = query.after_seq - 1 if high is None else min(high, query.after_seq - 1)
+    if high is not None and low >= high:
+        return None
+    return low, high
+
+
+# --- documents ----------------------------------------------------------------------------
+
+def document_fields(key):
+    """A DocumentKey as stored: every part present, a missing one as ''."""
+    return {"kind": key.kind, "activity_id": key.activity_id or "", "agent_key": key.agent_key or "",
+            "registration": key.registration or "", "doc_id": key.doc_id}
+
+
+def scope_fields(scope):
+    """A DocumentScope as equality conditions on stored fields; registration only when it
+    narrows the scope (a given one, or '' for "stored without registration"; STATE-14)."""
+    fields = {"kind": scope.kind, "activity_id": scope.activity_id or "", "agent_key": scope.agent_key or ""}
+    if scope.registration is not None:
+        fields["registration"] = scope.registration
+    elif not scope.all_registrations:
+        fields["registration"] = ""
+    return fields
+
+
+def newest_per_id(rows):
+    """[(doc_id, updated_ms)] from stored (doc_id, updated_ms) rows: each id once, with its newest
+    time (one id can be stored under several registrations, STATE-14), ordered by id."""
+    newest = {}
+    for doc_id, updated_ms in rows:
+        newest[doc_id] = max(updated_ms, newest.get(doc_id, updated_ms))
+    return sorted(newest.items())
