@@ -14,7 +14,7 @@ from lrs.errors import StorageUnavailable
 from lrs.services import open_configured_storage
 from lrs.store import opening
 from lrs.store.opening import OpeningStorage, open_or_retry
-from tests.api.conftest import ADMIN_KEY, ADMIN_SECRET, XAPIClient, make_settings
+from tests.api.conftest import ADMIN_KEY, ADMIN_SECRET, XAPIClient, make_settings, statement
 
 
 class FlakyOpener:
@@ -100,4 +100,8 @@ def test_an_app_whose_database_cannot_be_opened_starts_answers_503_then_serves(t
     _wait_open(app.extensions["lrs.storage"])
     assert client.get("/ready", auth=False, version=False).status_code == 200
     assert client.get("/xapi/statements").status_code == 200           # the admin credential was made
+    for number in range(2):
+        client.post_statements(statement(object={"id": "http://example.gov/%d" % number}))
+    more = client.get("/xapi/statements?limit=1").get_json()["more"]     # the cursor key, read late
+    assert more and client.get(more).status_code == 200
     app.extensions["lrs.storage"].close()
