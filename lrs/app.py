@@ -4,7 +4,9 @@ from flask import Flask
 from . import observability
 from .auth import ensure_admin
 from .config import Settings
+from .errors import StorageUnavailable
 from .services import build_services, open_configured_storage
+from .store.opening import open_or_retry
 
 
 class _ObservedMetrics:
@@ -21,8 +23,11 @@ def create_app(settings=None, storage=None, announce=print):
     """The WSGI application for the settings (default: from the environment)."""
     settings = settings or Settings.from_env()
     if storage is None:
-        storage = open_configured_storage(settings)
-    ensure_admin(storage, settings, announce=announce)
+        # a database that cannot be opened now must not stop the worker from starting (issue 17)
+        storage = open_or_retry(lambda: open_configured_storage(settings),
+                                prepare=lambda opened: ensure_admin(opened, settings, announce=announce))
+    else:
+        ensure_admin(storage, settings, announce=announce)
 
     from .api import register_error_handlers, xapi
     from .api.alternate import AlternateSyntaxMiddleware
@@ -45,5 +50,8 @@ def create_app(settings=None, storage=None, announce=print):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0,
                                 x_port=0, x_prefix=0)
     if settings.admin_key:                  # wrong secrets for it are refused without the KDF
-        app.extensions["lrs"].authenticator.remember(settings.admin_key, settings.admin_secret)
+        try:
+            app.extensions["lrs"].authenticator.remember(settings.admin_key, settings.admin_secret)
+        except StorageUnavailable:          # not open yet: remembered at its first verification
+            pass
     return app

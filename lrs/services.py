@@ -50,7 +50,29 @@ def build_services(settings, storage, metrics=None):
         documents=DocumentService(storage, settings),
         activities=ActivityService(storage),
         agents=AgentService(storage),
-        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit))
+        cursors=_cursor_codec(settings, storage))
+
+
+def _cursor_codec(settings, storage):
+    try:
+        return CursorCodec(cursor_key(settings, storage), settings.statement_page_limit)
+    except StorageUnavailable:          # a worker whose database opens later (issue 17)
+        return _CursorCodecOnFirstUse(settings, storage)
+
+
+class _CursorCodecOnFirstUse:
+    """The CursorCodec made when first used, once the database (which may keep its key) is open."""
+
+    def __init__(self, settings, storage):
+        self._settings, self._storage, self._codec = settings, storage, None
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._codec is None:
+            self._codec = CursorCodec(cursor_key(self._settings, self._storage),
+                                      self._settings.statement_page_limit)
+        return getattr(self._codec, name)
 
 
 def cursor_key(settings, storage):

@@ -33,7 +33,16 @@ Layout (designed for millions of statements per file):
   still gets its own seqs and its own `stored` (TIME-11..13 below hold batch by batch).
 
 Connections: one per thread (and per process: a connection inherited through fork is never
-used by the child). The schema is created and upgraded on first use (MIGRATIONS).
+used, nor closed, by the child). The schema is created and upgraded on first use (MIGRATIONS).
+
+Opening never writes and never waits on luck (issue 17): journal_mode is read and switched to WAL
+only when it is not WAL yet (a new file), and the schema version is read and a write transaction
+taken only when a migration is due. close() returns only when the background checkpointer has
+stopped and every connection is closed, so a process that forks afterwards (the gunicorn master
+after its start-up check) hands its children no SQLite state: SQLite keeps the locks of a
+process's connections in process memory, and a child that inherits a connection that is, in
+another thread, closing (the last close checkpoints the WAL holding an EXCLUSIVE lock) believes
+that lock is held forever and gets "database is locked" on its first read.
 """
 import fcntl
 import functools
@@ -321,10 +330,11 @@ class SQLiteStorage(StorageBackend):
         self.max_commit_delay_ms = max_commit_delay_ms
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections = []            # every connection this object opened (for close)
+        self._connections = []            # (pid, connection) of every connection opened (for close)
         self._schema_ready = False
         self._closed = threading.Event()
         self._checkpointer_pid = None
+        self._checkpointer = None         # the background checkpoint thread of that process
         self._sids = {}                   # public store id -> sid (stores are never deleted)
         self._kids = {}                   # (namespace, value) -> kid, committed ones only
         self._old_kids = {}               # the previous generation (a cheap approximate LRU)
@@ -349,7 +359,8 @@ class SQLiteStorage(StorageBackend):
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000.0,
                                    isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=%d" % self.busy_timeout_ms)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")                 # a new file: once
             conn.execute("PRAGMA synchronous=%s" % self.synchronous)
             conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
             conn.execute("PRAGMA temp_store=MEMORY")
@@ -363,21 +374,32 @@ class SQLiteStorage(StorageBackend):
         if self._checkpointer_pid != local.pid:
             self._start_checkpointer()
         with self._lock:
-            self._connections.append(conn)
+            self._connections.append((local.pid, conn))
         return conn
 
+    def _stored_version(self, conn):
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone():
+            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+        else:
+            version = 0
+        if version > len(MIGRATIONS):
+            raise StorageUnavailable("the database %s has schema version %d, newer than this "
+                                     "LRS understands (%d)" % (self.path, version, len(MIGRATIONS)))
+        return version
+
     def _migrate(self, conn):
-        """Create the schema or bring it up to the newest version, in one transaction."""
+        """Create the schema or bring it up to the newest version, in one transaction; a read only
+        when it is current (every worker opens the file while others write)."""
         with self._lock:
             if self._schema_ready:
+                return
+            if self._stored_version(conn) == len(MIGRATIONS):
+                self._schema_ready = True
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
-                if version > len(MIGRATIONS):
-                    raise StorageUnavailable("the database %s has schema version %d, newer than this "
-                                             "LRS understands (%d)" % (self.path, version, len(MIGRATIONS)))
+                version = self._stored_version(conn)          # again: another process may have migrated
                 for number in range(version + 1, len(MIGRATIONS) + 1):
                     for sql in MIGRATIONS[number - 1]:
                         conn.execute(sql)
@@ -463,8 +485,9 @@ class SQLiteStorage(StorageBackend):
             if self._checkpointer_pid == os.getpid():
                 return
             self._checkpointer_pid = os.getpid()
-        threading.Thread(target=self._checkpoint_loop, args=(self._closed,),
-                         name="sqlite-checkpoint %s" % self.path, daemon=True).start()
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, args=(self._closed,),
+                                                  name="sqlite-checkpoint %s" % self.path, daemon=True)
+        self._checkpointer.start()
 
     def _checkpoint_loop(self, closed):
         conn = None
@@ -482,14 +505,24 @@ class SQLiteStorage(StorageBackend):
                 conn.close()
 
     def close(self):
+        """Stop the checkpointer and close every connection of this process before returning
+        (the last close checkpoints the WAL): nothing is left running for a fork to copy.
+        Connections inherited from a parent process are dropped, never closed (closing them
+        would release locks the parent holds)."""
+        pid = os.getpid()
         self._closed.set()
         with self._lock:
-            if self._writer_fd is not None and self._writer_pid == os.getpid():
+            if self._writer_fd is not None and self._writer_pid == pid:
                 os.close(self._writer_fd)
             self._writer_pid = self._writer_lock = self._writer_fd = None
-            self._closed, self._checkpointer_pid = threading.Event(), None
+            checkpointer = self._checkpointer if self._checkpointer_pid == pid else None
+            self._closed, self._checkpointer_pid, self._checkpointer = threading.Event(), None, None
             connections, self._connections = self._connections, []
-        for conn in connections:
+        if checkpointer is not None and checkpointer is not threading.current_thread():
+            checkpointer.join()
+        for owner, conn in connections:
+            if owner != pid:
+                continue
             try:
                 conn.close()
             except sqlite3.Error:
