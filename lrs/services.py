@@ -6,6 +6,7 @@ from .auth import Authenticator
 from .throttle import FailureThrottle
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
+from .federation.forwarding import ForwardingService
 from .store import open_storage
 from .xapi.activities import ActivityService
 from .xapi.agents import AgentService
@@ -37,6 +38,7 @@ class Services:
     activities: ActivityService
     agents: AgentService
     cursors: CursorCodec
+    forwarding: ForwardingService
 
 
 def build_services(settings, storage, metrics=None):
@@ -50,7 +52,8 @@ def build_services(settings, storage, metrics=None):
         documents=DocumentService(storage, settings),
         activities=ActivityService(storage),
         agents=AgentService(storage),
-        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit))
+        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit),
+        forwarding=ForwardingService(storage, settings))
 
 
 def cursor_key(settings, storage):
@@ -82,5 +85,9 @@ def preflight(environ=None):
     Raises ConfigError or StorageUnavailable, whose message is the one line to print.
     """
     settings = Settings.from_env(environ)
-    open_configured_storage(settings).close()
+    storage = open_configured_storage(settings)
+    try:
+        ForwardingService(storage, settings).check_secrets()      # refuse rules it cannot use
+    finally:
+        storage.close()
     return settings
