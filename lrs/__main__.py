@@ -6,6 +6,8 @@ import json
 import os
 import sys
 
+from schemas.versions import XAPI_2_0_0
+
 from .auth import create_credential, parse_scopes
 from .config import ConfigError, Settings
 from .errors import LRSError
@@ -139,7 +141,7 @@ def _add_forwarding_parser(commands):
     target.add_argument("--to-store", help="another store of this deployment")
     target.add_argument("--endpoint", help="a remote xAPI LRS, e.g. https://agency.example.gov/xapi/")
     add.add_argument("--key", help="the key of a credential on the remote LRS")
-    add.add_argument("--version", default="2.0.0", help="the xAPI version to speak to the remote LRS")
+    add.add_argument("--version", default=XAPI_2_0_0, help="the xAPI version to speak to the remote LRS")
     add.add_argument("--verb", help="filter: verb IRI")
     add.add_argument("--activity", help="filter: activity IRI")
     add.add_argument("--agent", help="filter: agent as JSON, e.g. '{\"mbox\": \"mailto:a@example.gov\"}'")
