@@ -3,10 +3,11 @@ import secrets
 from dataclasses import dataclass
 
 from .auth import Authenticator
-from .throttle import FailureThrottle
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
+from .federation.forwarding import ForwardingService
 from .store import open_storage
+from .throttle import FailureThrottle
 from .xapi.activities import ActivityService
 from .xapi.agents import AgentService
 from .xapi.documents import DocumentService
@@ -37,6 +38,7 @@ class Services:
     activities: ActivityService
     agents: AgentService
     cursors: CursorCodec
+    forwarding: ForwardingService
 
 
 def build_services(settings, storage, metrics=None):
@@ -50,7 +52,8 @@ def build_services(settings, storage, metrics=None):
         documents=DocumentService(storage, settings),
         activities=ActivityService(storage),
         agents=AgentService(storage),
-        cursors=_cursor_codec(settings, storage))
+        cursors=_cursor_codec(settings, storage),
+        forwarding=ForwardingService(storage, settings))
 
 
 def _cursor_codec(settings, storage):
@@ -104,5 +107,9 @@ def preflight(environ=None):
     Raises ConfigError or StorageUnavailable, whose message is the one line to print.
     """
     settings = Settings.from_env(environ)
-    open_configured_storage(settings).close()
+    storage = open_configured_storage(settings)
+    try:
+        ForwardingService(storage, settings).check_secrets()      # refuse rules it cannot use
+    finally:
+        storage.close()
     return settings

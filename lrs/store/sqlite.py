@@ -55,7 +55,8 @@ from contextlib import contextmanager
 
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
-from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
+from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, StatementPage, StorageBackend,
+                   StoredStatement, StoreInfo)
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -162,6 +163,37 @@ MIGRATIONS = [
             name TEXT PRIMARY KEY,
             value BLOB NOT NULL)""",
     ],
+    [
+        # forwarding (issue 12): rules per store, and the outbox the statement batches fill
+        """CREATE TABLE forwarding_rules (
+            id TEXT PRIMARY KEY,
+            store_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            target_store_id TEXT,             -- NULL: a remote LRS
+            endpoint TEXT NOT NULL,
+            key TEXT NOT NULL,
+            secret_sealed BLOB NOT NULL,      -- encrypted by the service layer
+            version TEXT NOT NULL,
+            filter TEXT NOT NULL,             -- JSON: the query parameters as given
+            filters TEXT NOT NULL,            -- JSON: compiled [[kind, value], ...]
+            active INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            UNIQUE (store_id, name))""",
+        """CREATE TABLE outbox (
+            rule_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            statement_id TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            dead INTEGER NOT NULL DEFAULT 0,
+            owner TEXT NOT NULL DEFAULT '',
+            lease_until INTEGER NOT NULL DEFAULT 0,
+            retry_at INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (rule_id, seq)) WITHOUT ROWID""",
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -182,6 +214,12 @@ def _namespace(kind):
     if kind.startswith("related_"):
         return kind[len("related_"):], 2
     return kind, 1
+
+
+def _kinds(namespaced, mask):
+    """The (kind, value) index keys of an interned value under its mask (the inverse of _namespace)."""
+    namespace, value = namespaced
+    return ([(namespace, value)] if mask & 1 else []) + ([("related_" + namespace, value)] if mask & 2 else [])
 
 
 def _marks(count):
@@ -317,6 +355,25 @@ class _Batch(BatchTransaction):
     def add_attachment(self, sha2, content_type, data):
         self.conn.execute("INSERT OR IGNORE INTO attachments (sid, sha2, content_type, data) VALUES (?, ?, ?, ?)",
                           (self.sid, sha2, content_type, data))
+
+    def forwarding_rules(self):
+        return [(rule_id, [tuple(pair) for pair in json.loads(filters)]) for rule_id, filters in self.conn.execute(
+            "SELECT r.id, r.filters FROM forwarding_rules r JOIN stores s ON s.id = r.store_id WHERE s.sid = ?",
+            (self.sid,))]
+
+    def key_groups_of(self, statement_id):
+        groups = self.groups_of(statement_id) or []
+        kids = {kid for _, keys in groups for kid, _ in keys}
+        values = {}
+        for chunk in _chunks(kids):
+            values.update((kid, (kind, value)) for kid, kind, value in self.conn.execute(
+                "SELECT kid, kind, value FROM keys WHERE kid IN (%s)" % _marks(len(chunk)), chunk))
+        return [{pair for kid, mask in keys for pair in _kinds(values[kid], mask)} for _, keys in groups]
+
+    def add_outbox(self, entries):
+        self.conn.executemany("INSERT INTO outbox (rule_id, seq, statement_id, created_ms) "
+                              "VALUES (?, ?, ?, ?)",
+                              [(e.rule_id, e.seq, e.statement_id, e.created_ms) for e in entries])
 
 
 class SQLiteStorage(StorageBackend):
@@ -948,3 +1005,148 @@ class SQLiteStorage(StorageBackend):
                 conn.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, value))
                 row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         return bytes(row[0])
+
+    # --- forwarding rules and the outbox (issue 12) ------------------------------------
+
+    _RULE_COLUMNS = ("id, store_id, name, target_store_id, endpoint, key, secret_sealed, version, filter, filters, "
+                     "active, created_ms")
+
+    @staticmethod
+    def _rule(row):
+        (rule_id, store_id, name, target_store_id, endpoint, key, secret_sealed, version, filter_, filters,
+         active, created_ms) = row
+        return ForwardingRule(id=rule_id, store_id=store_id, name=name, target_store_id=target_store_id,
+                              endpoint=endpoint, key=key, secret_sealed=bytes(secret_sealed), version=version,
+                              filter=json.loads(filter_), filters=[tuple(p) for p in json.loads(filters)],
+                              active=bool(active), created_ms=created_ms)
+
+    @_translated
+    def add_forwarding_rule(self, rule):
+        try:
+            with self._write() as conn:
+                conn.execute("INSERT INTO forwarding_rules (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                             % self._RULE_COLUMNS,
+                             (rule.id, rule.store_id, rule.name, rule.target_store_id, rule.endpoint, rule.key,
+                              bytes(rule.secret_sealed), rule.version, _dumps(rule.filter),
+                              _dumps([list(p) for p in rule.filters]), int(bool(rule.active)), rule.created_ms))
+        except sqlite3.IntegrityError:
+            raise ValueError("the store has a forwarding rule named %r" % rule.name) from None
+
+    @_translated
+    def get_forwarding_rule(self, rule_id):
+        row = self._read("SELECT %s FROM forwarding_rules WHERE id = ?" % self._RULE_COLUMNS, (rule_id,)).fetchone()
+        return self._rule(row) if row else None
+
+    @_translated
+    def list_forwarding_rules(self, store_id=None):
+        where, params = ("WHERE store_id = ? ", (store_id,)) if store_id is not None else ("", ())
+        return [self._rule(row) for row in self._read("SELECT %s FROM forwarding_rules %sORDER BY store_id, name"
+                                                      % (self._RULE_COLUMNS, where), params).fetchall()]
+
+    @_translated
+    def set_forwarding_rule_active(self, rule_id, active):
+        with self._write() as conn:
+            return conn.execute("UPDATE forwarding_rules SET active = ? WHERE id = ?",
+                                (int(bool(active)), rule_id)).rowcount == 1
+
+    @_translated
+    def remove_forwarding_rule(self, rule_id):
+        with self._write() as conn:
+            conn.execute("DELETE FROM outbox WHERE rule_id = ?", (rule_id,))
+            return conn.execute("DELETE FROM forwarding_rules WHERE id = ?", (rule_id,)).rowcount == 1
+
+    @staticmethod
+    def _entry(row):
+        rule_id, seq, statement_id, created_ms, attempts, error = row
+        return OutboxEntry(rule_id=rule_id, seq=seq, statement_id=statement_id, created_ms=created_ms,
+                           attempts=attempts, error=error)
+
+    _ENTRY_COLUMNS = "rule_id, seq, statement_id, created_ms, attempts, error"
+
+    @_translated
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms):
+        with self._write() as conn:
+            held = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND dead = 0 AND owner != ? "
+                                "AND lease_until > ? LIMIT 1", (rule_id, owner, now_ms)).fetchone()
+            if held:
+                return []
+            rows = conn.execute("SELECT %s, retry_at FROM outbox WHERE rule_id = ? AND dead = 0 ORDER BY seq LIMIT ?"
+                                % self._ENTRY_COLUMNS, (rule_id, int(limit))).fetchall()
+            if not rows or rows[0][-1] > now_ms:                  # the oldest waits for its retry
+                return []
+            seqs = [row[1] for row in rows]
+            conn.executemany("UPDATE outbox SET owner = ?, lease_until = ?, attempts = attempts + 1 "
+                             "WHERE rule_id = ? AND seq = ?", [(owner, now_ms + lease_ms, rule_id, seq) for seq in seqs])
+            return [self._entry(row[:4] + (row[4] + 1, row[5])) for row in rows]
+
+    def _leased(self, conn, rule_id, owner, seqs):
+        """Those of seqs that are owner's undelivered entries of the rule."""
+        found = []
+        for chunk in _chunks(sorted(set(seqs))):
+            found += [row[0] for row in conn.execute(
+                "SELECT seq FROM outbox WHERE rule_id = ? AND owner = ? AND dead = 0 AND seq IN (%s)"
+                % _marks(len(chunk)), [rule_id, owner] + chunk)]
+        return found
+
+    @_translated
+    def complete_outbox(self, rule_id, owner, seqs):
+        with self._write() as conn:
+            done = self._leased(conn, rule_id, owner, seqs)
+            conn.executemany("DELETE FROM outbox WHERE rule_id = ? AND seq = ?", [(rule_id, seq) for seq in done])
+            conn.execute("UPDATE forwarding_rules SET delivered = delivered + ? WHERE id = ?", (len(done), rule_id))
+            return len(done)
+
+    @_translated
+    def release_outbox(self, rule_id, owner, seqs, retry_at_ms, error):
+        with self._write() as conn:
+            held = self._leased(conn, rule_id, owner, seqs)
+            conn.executemany("UPDATE outbox SET owner = '', lease_until = 0, retry_at = ? WHERE rule_id = ? AND seq = ?",
+                             [(retry_at_ms, rule_id, seq) for seq in held])
+            if held:
+                conn.execute("UPDATE forwarding_rules SET last_error = ? WHERE id = ?", (error, rule_id))
+            return len(held)
+
+    @_translated
+    def dead_letter_outbox(self, rule_id, owner, errors):
+        with self._write() as conn:
+            held = self._leased(conn, rule_id, owner, list(errors))
+            conn.executemany("UPDATE outbox SET dead = 1, owner = '', lease_until = 0, error = ? "
+                             "WHERE rule_id = ? AND seq = ?", [(errors[seq], rule_id, seq) for seq in held])
+            if held:
+                conn.execute("UPDATE forwarding_rules SET last_error = ? WHERE id = ?", (errors[held[-1]], rule_id))
+            return len(held)
+
+    @_translated
+    def list_dead_letters(self, rule_id, limit=100):
+        return [self._entry(row) for row in self._read(
+            "SELECT %s FROM outbox WHERE rule_id = ? AND dead = 1 ORDER BY seq LIMIT ?" % self._ENTRY_COLUMNS,
+            (rule_id, int(limit))).fetchall()]
+
+    def _dead_letters_where(self, rule_id, seqs):
+        if seqs is None:
+            return "rule_id = ? AND dead = 1", [rule_id]
+        return "rule_id = ? AND dead = 1 AND seq IN (%s)" % _marks(len(seqs)), [rule_id] + [int(s) for s in seqs]
+
+    @_translated
+    def retry_dead_letters(self, rule_id, seqs=None):
+        where, params = self._dead_letters_where(rule_id, seqs)
+        with self._write() as conn:
+            return conn.execute("UPDATE outbox SET dead = 0, error = '', retry_at = 0 WHERE " + where, params).rowcount
+
+    @_translated
+    def drop_dead_letters(self, rule_id, seqs=None):
+        where, params = self._dead_letters_where(rule_id, seqs)
+        with self._write() as conn:
+            return conn.execute("DELETE FROM outbox WHERE " + where, params).rowcount
+
+    @_translated
+    def forwarding_counts(self, rule_id, now_ms):
+        counts = {(dead, leased): (count, oldest) for dead, leased, count, oldest in self._read(
+            "SELECT dead, dead = 0 AND lease_until > ?, count(*), min(created_ms) FROM outbox WHERE rule_id = ? "
+            "GROUP BY 1, 2", (now_ms, rule_id))}
+        row = self._read("SELECT delivered, last_error FROM forwarding_rules WHERE id = ?", (rule_id,)).fetchone()
+        delivered, last_error = row if row else (0, "")
+        undelivered = [counts[k][1] for k in ((0, 0), (0, 1)) if k in counts]
+        return ForwardingCounts(pending=counts.get((0, 0), (0,))[0], in_flight=counts.get((0, 1), (0,))[0],
+                                delivered=delivered, dead=counts.get((1, 0), (0,))[0],
+                                oldest_pending_ms=min(undelivered) if undelivered else None, last_error=last_error)
