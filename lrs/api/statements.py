@@ -8,7 +8,7 @@ from ..xapi.formats import parse_accept_language
 from ..xapi.jsonbody import dumps, parse_json
 from ..xapi.query import CURSOR_PARAMETER, parse_statement_request, schema_value
 from . import lrs, xapi
-from .multipart import build_multipart, media_type, parse_statement_multipart
+from ..xapi.multipart import build_multipart, media_type, parse_statement_multipart
 from .params import parameters
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from lrs.api.multipart import build_multipart, content_type_parameters, parse_statement_multipart
+from lrs.xapi.multipart import build_multipart, content_type_parameters, parse_statement_multipart
 from lrs.errors import BadRequest, PayloadTooLarge
 
 LIMIT = 1024 * 1024
