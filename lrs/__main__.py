@@ -1,5 +1,5 @@
 """Command line: python -m lrs serve | stores create|list | credentials create|list|revoke |
-forwarding add|list|pause|resume|remove|new-key."""
+forwarding add|list|pause|resume|remove|new-key | forward."""
 import argparse
 import getpass
 import json
@@ -162,6 +162,43 @@ def _add_forwarding_parser(commands):
         handler=cmd_forwarding_new_key)
 
 
+def cmd_forward(args, settings):
+    """Deliver the forwarding rules' outboxes (issue 12) until stopped, or once with --once."""
+    import signal
+
+    from .federation.forwarder import Forwarder, ForwarderOptions
+    from .observability import configure_logging
+    configure_logging(settings.log_level)
+    service = _forwarding(settings)
+    service.check_secrets()                    # refuse rules it cannot decrypt, in one line
+    options = ForwarderOptions(batch_size=args.batch_size, lease_ms=int(args.lease * 1000), timeout_s=args.timeout,
+                               max_attempts=args.max_attempts)
+    forwarder = Forwarder(service.storage, settings, service, options)
+    if args.once:
+        claimed = forwarder.drain(max_wait_s=args.max_wait)
+        print("forwarded: %d entries handled" % claimed)
+        return
+    stopping = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.append(True))
+    forwarder.run_forever(poll_s=args.poll, stop=lambda: bool(stopping))
+
+
+def _add_forward_parser(commands):
+    forward = commands.add_parser("forward", help="deliver the forwarding rules' statements (run one or several)")
+    forward.add_argument("--once", action="store_true", help="deliver what is pending, then exit (tests, cron)")
+    forward.add_argument("--max-wait", type=float, default=30.0,
+                         help="with --once: seconds to wait for entries waiting for a retry (default 30)")
+    forward.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an idle outbox")
+    forward.add_argument("--batch-size", type=int, default=100, help="statements per delivery (default 100)")
+    forward.add_argument("--lease", type=float, default=60.0,
+                         help="seconds a claimed batch stays this forwarder's (default 60)")
+    forward.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request (default 10)")
+    forward.add_argument("--max-attempts", type=int, default=50,
+                         help="attempts before a transient failure becomes a dead letter (default 50)")
+    forward.set_defaults(handler=cmd_forward)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m lrs", description="xAPI Learning Record Store")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +231,7 @@ def build_parser():
     revoke.add_argument("key")
     revoke.set_defaults(handler=cmd_credentials_revoke)
     _add_forwarding_parser(commands)
+    _add_forward_parser(commands)
     return parser
 
 

@@ -1,0 +1,365 @@
+"""The forwarder (issue 12): delivers each forwarding rule's outbox to its target.
+
+One or several forwarders (processes, machines) share the outbox through the store's leases: a
+forwarder claims a rule's oldest entries for `lease_ms` under its own owner id, delivers them as
+one batch in stored (seq) order, and marks them delivered, gives them back for a retry, or moves
+them to dead letters. A forwarder that dies holds its entries only until its lease ends; another
+then takes them over (the store's claim_outbox). Delivery is idempotent: every statement keeps its
+id, and a target that already holds the same statement answers 200/204 (CMP-2) or, if it answers
+409, a statement-by-statement PUT and GET shows whether its copy is the same.
+
+Targets:
+- another store of this deployment: the statements go through that store's StatementService (the
+  xAPI rules of a POST, without HTTP), under a principal naming the rule;
+- a remote xAPI LRS: POST {endpoint}statements with HTTP Basic auth, the rule's
+  X-Experience-API-Version, and, when statements carry attachments without fileUrl, a
+  multipart/mixed body with the stored attachment data (MP-1..MP-21). Statements are sent as
+  stored, so signed statements go unchanged.
+
+Answers: 200/204 delivered. Connection errors, timeouts, 408, 429 (Retry-After honoured) and 5xx
+are transient: the entries are given back with an exponential back-off with jitter, and dead-
+lettered after `max_attempts` claims. Any other answer is final: 400, 409 and 413 are retried one
+statement at a time so that only the statements the target refuses become dead letters, with the
+target's answer; 401, 403 and the rest dead-letter the whole batch. Nothing a target does
+crashes the forwarder: an unexpected error is logged and the batch is given back.
+"""
+import json
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from schemas.versions import selected_by
+
+from ..auth import Principal
+from ..config import ConfigError
+from ..errors import BadRequest, Conflict, LRSError, StorageUnavailable
+from ..xapi.compare import equivalent
+from ..xapi.multipart import build_multipart
+from ..xapi.statements import StatementService
+
+log = logging.getLogger("lrs.forwarder")
+
+TRANSIENT_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
+ONE_BY_ONE_STATUSES = frozenset((400, 409, 413))
+MAX_ANSWER_CHARS = 500                 # of a target's answer kept as a dead letter's reason
+
+
+def owner_id():
+    """This forwarder's owner id for leases: host, process and a random part (a restarted
+    process with a recycled pid is still another owner)."""
+    return "%s:%d:%s" % (socket.gethostname(), os.getpid(), uuid.uuid4().hex[:8])
+
+
+@dataclass
+class ForwarderOptions:
+    batch_size: int = 100
+    lease_ms: int = 60_000
+    timeout_s: float = 10.0            # per HTTP request (connect and read)
+    backoff_base_ms: int = 1_000
+    backoff_max_ms: int = 600_000
+    max_attempts: int = 50             # claims of a batch before transient failures dead-letter it
+
+
+class Outcome:
+    """What became of one batch: seqs delivered, {seq: reason} dead, and seqs to retry."""
+
+    def __init__(self):
+        self.delivered, self.dead, self.retry = [], {}, []
+        self.retry_error, self.retry_after_ms = "", None
+
+    def transient(self, seqs, error, retry_after_ms=None):
+        self.retry += list(seqs)
+        self.retry_error = error
+        if retry_after_ms is not None:
+            self.retry_after_ms = max(self.retry_after_ms or 0, retry_after_ms)
+
+
+class Forwarder:
+    def __init__(self, storage, settings, forwarding, options=None, owner=None, session=None,
+                 clock=time.time, rand=random.random):
+        self.storage = storage
+        self.settings = settings
+        self.forwarding = forwarding                  # ForwardingService: rules and their secrets
+        self.options = options or ForwarderOptions()
+        self.owner = owner or owner_id()
+        self.session = session or requests.Session()
+        self.clock = clock
+        self.rand = rand
+        self.statements = StatementService(storage, settings)
+
+    def _now_ms(self):
+        return int(self.clock() * 1000)
+
+    # --- running -----------------------------------------------------------------------------
+
+    def run_pass(self):
+        """One batch per active rule; how many entries were claimed."""
+        claimed = 0
+        for rule in self.storage.list_forwarding_rules():
+            if rule.active:
+                try:
+                    claimed += self.forward_rule(rule)
+                except StorageUnavailable as error:
+                    log.warning("forwarding rule %s: the database is unavailable: %s", rule.name, error)
+                except Exception:
+                    log.exception("forwarding rule %s: unexpected error", rule.name)
+        return claimed
+
+    def drain(self, max_wait_s=30.0, sleep=time.sleep, poll_s=0.05):
+        """Deliver until nothing active is pending; entries waiting for a retry are waited for
+        up to max_wait_s without progress. How many entries were claimed in all."""
+        total, idle_since = 0, time.monotonic()
+        while True:
+            claimed = self.run_pass()
+            total += claimed
+            if claimed:
+                idle_since = time.monotonic()
+                continue
+            if not self._pending() or time.monotonic() - idle_since >= max_wait_s:
+                return total
+            sleep(poll_s)
+
+    def run_forever(self, poll_s=1.0, stop=None, sleep=time.sleep):
+        """Deliver until stop() is true, sleeping poll_s whenever a pass found nothing to do."""
+        log.info("forwarder %s started", self.owner)
+        while not (stop and stop()):
+            try:
+                claimed = self.run_pass()
+            except Exception:                         # the database went away between rules
+                log.exception("forwarding pass failed")
+                claimed = 0
+            if not claimed:
+                sleep(poll_s)
+
+    def _pending(self):
+        now = self._now_ms()
+        return any(self.storage.forwarding_counts(rule.id, now).pending
+                   for rule in self.storage.list_forwarding_rules() if rule.active)
+
+    # --- one batch ---------------------------------------------------------------------------
+
+    def forward_rule(self, rule):
+        """Claim, deliver and settle one batch of the rule; how many entries were claimed."""
+        entries = self.storage.claim_outbox(rule.id, self.owner, self.options.batch_size, self.options.lease_ms,
+                                            self._now_ms())
+        if not entries:
+            return 0
+        outcome = Outcome()
+        stored = self.storage.get_statements(rule.store_id, [e.statement_id for e in entries])
+        batch = []
+        for entry in entries:
+            if entry.statement_id in stored:
+                batch.append((entry.seq, json.loads(stored[entry.statement_id].body)))
+            else:
+                outcome.dead[entry.seq] = "the statement is no longer stored in the source store"
+        if batch:
+            try:
+                deliver = self._deliver_remote if rule.remote else self._deliver_local
+                deliver(rule, batch, outcome)
+            except ConfigError as error:           # a secret LRS_SECRET_KEY cannot open: not retried
+                log.error("forwarding rule %s: %s", rule.name, error)
+                for seq, _ in batch:
+                    outcome.dead[seq] = str(error)
+            except Exception as error:
+                log.exception("forwarding rule %s: delivery failed unexpectedly", rule.name)
+                outcome.transient([seq for seq, _ in batch], "forwarder error: %s" % error)
+        self._settle(rule, entries, outcome)
+        return len(entries)
+
+    def _settle(self, rule, entries, outcome):
+        if outcome.delivered:
+            done = self.storage.complete_outbox(rule.id, self.owner, outcome.delivered)
+            if done < len(outcome.delivered):
+                log.warning("forwarding rule %s: %d delivered entries had been taken over after the lease ended",
+                            rule.name, len(outcome.delivered) - done)
+        if outcome.retry:
+            attempts = max(e.attempts for e in entries if e.seq in set(outcome.retry))
+            if attempts >= self.options.max_attempts:
+                reason = "gave up after %d attempts: %s" % (attempts, outcome.retry_error)
+                outcome.dead.update({seq: reason for seq in outcome.retry})
+            else:
+                delay = self.backoff_ms(attempts)
+                if outcome.retry_after_ms is not None:
+                    delay = max(outcome.retry_after_ms, 0)
+                self.storage.release_outbox(rule.id, self.owner, outcome.retry, self._now_ms() + delay,
+                                            outcome.retry_error)
+                log.warning("forwarding rule %s: %d statements to retry in %.1fs: %s", rule.name,
+                            len(outcome.retry), delay / 1000.0, outcome.retry_error)
+        if outcome.dead:
+            self.storage.dead_letter_outbox(rule.id, self.owner, outcome.dead)
+            log.warning("forwarding rule %s: %d statements moved to dead letters: %s", rule.name,
+                        len(outcome.dead), list(outcome.dead.values())[-1])
+
+    def backoff_ms(self, attempts):
+        """Exponential back-off with jitter: between half and all of base * 2^(attempts-1), capped."""
+        ceiling = min(self.options.backoff_max_ms, self.options.backoff_base_ms * 2 ** min(max(attempts - 1, 0), 40))
+        return int(ceiling / 2 + self.rand() * ceiling / 2)
+
+    # --- store to store ----------------------------------------------------------------------
+
+    def _deliver_local(self, rule, batch, outcome):
+        """Through the target store's statement service: a POST without HTTP. Runs of statements
+        of one xAPI version go together, in order (each is validated under its own version)."""
+        principal = Principal(key="forwarding:%s" % rule.id, store_id=rule.target_store_id,
+                              scopes=frozenset(("statements/write", "define")),
+                              name="forwarding rule %s" % rule.name, admin=False)
+        for run in _runs_by_version(batch):
+            version = None
+            try:
+                version = _version_of(run[0][1])
+                self._store_local(principal, rule, run, version)
+                outcome.delivered += [seq for seq, _ in run]
+            except (BadRequest, Conflict) as error:
+                if len(run) == 1 or version is None:
+                    outcome.dead.update({seq: "%d %s" % (error.status, error.message) for seq, _ in run})
+                    continue
+                for seq, statement in run:             # find the statements the target refuses
+                    try:
+                        self._store_local(principal, rule, [(seq, statement)], version)
+                        outcome.delivered.append(seq)
+                    except (BadRequest, Conflict) as error:
+                        outcome.dead[seq] = "%d %s" % (error.status, error.message)
+            except StorageUnavailable as error:
+                outcome.transient([seq for seq, _ in run], "target store unavailable: %s" % error)
+
+    def _store_local(self, principal, rule, run, version):
+        statements = [json.loads(json.dumps(statement)) for _, statement in run]    # the service changes them
+        attachments = self._attachments(rule, statements)
+        self.statements.store(principal, statements, version, attachments)
+
+    # --- remote ------------------------------------------------------------------------------
+
+    def _deliver_remote(self, rule, batch, outcome):
+        auth = (rule.key, self.forwarding.secret_of(rule))
+        statements = [statement for _, statement in batch]
+        answer = self._send(rule, auth, "POST", statements)
+        seqs = [seq for seq, _ in batch]
+        if isinstance(answer, str):
+            outcome.transient(seqs, answer)
+        elif answer.status_code in (200, 204):
+            outcome.delivered += seqs
+        elif answer.status_code in TRANSIENT_STATUSES:
+            outcome.transient(seqs, _describe(answer), _retry_after_ms(answer, self.clock()))
+        elif answer.status_code in ONE_BY_ONE_STATUSES:
+            self._deliver_one_by_one(rule, auth, batch, outcome)
+        else:
+            reason = _describe(answer)
+            outcome.dead.update({seq: reason for seq in seqs})
+
+    def _deliver_one_by_one(self, rule, auth, batch, outcome):
+        """PUT each statement under its id: a refused one is dead-lettered with the answer, a 409
+        whose stored statement is the same (GET, CMP) counts as delivered. Stops when the lease
+        would end before another request could finish; the rest is retried."""
+        lease_end = time.monotonic() + self.options.lease_ms / 1000.0
+        for position, (seq, statement) in enumerate(batch):
+            if time.monotonic() + 2 * self.options.timeout_s > lease_end:
+                outcome.transient([s for s, _ in batch[position:]], "lease ending", 0)
+                return
+            answer = self._send(rule, auth, "PUT", statement)
+            if isinstance(answer, str):
+                outcome.transient([seq], answer)
+            elif answer.status_code in (200, 204):
+                outcome.delivered.append(seq)
+            elif answer.status_code in TRANSIENT_STATUSES:
+                outcome.transient([seq], _describe(answer), _retry_after_ms(answer, self.clock()))
+            elif answer.status_code == 409 and self._same_on_target(rule, auth, statement):
+                outcome.delivered.append(seq)
+            else:
+                outcome.dead[seq] = _describe(answer)
+
+    def _same_on_target(self, rule, auth, statement):
+        try:
+            answer = self.session.get(rule.endpoint + "statements", params={"statementId": statement["id"]},
+                                      auth=auth, headers={"X-Experience-API-Version": rule.version},
+                                      timeout=self.options.timeout_s)
+            if answer.status_code != 200:
+                return False
+            theirs = answer.json()
+        except (requests.RequestException, ValueError):
+            return False
+        return isinstance(theirs, dict) and equivalent(statement, theirs, ignore_attachments=True)
+
+    def _send(self, rule, auth, method, body):
+        """The target's answer to a POST of statements or a PUT of one; a string describing a
+        transport failure (connection refused or reset, timeout, a body cut short)."""
+        statements = body if isinstance(body, list) else [body]
+        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        attachments = self._attachments(rule, statements)
+        headers = {"X-Experience-API-Version": rule.version}
+        if attachments:
+            data, headers["Content-Type"] = build_multipart(data, attachments)
+        else:
+            headers["Content-Type"] = "application/json"
+        params = {"statementId": body["id"]} if method == "PUT" else None
+        try:
+            return self.session.request(method, rule.endpoint + "statements", params=params, data=data,
+                                        headers=headers, auth=auth, timeout=self.options.timeout_s,
+                                        allow_redirects=False)
+        except requests.Timeout:
+            return "timed out after %.0fs" % self.options.timeout_s
+        except requests.RequestException as error:
+            return "%s: %s" % (type(error).__name__, _first_line(str(error)))
+
+    def _attachments(self, rule, statements):
+        """{sha2: (content type, data)} of the statements' attachments without fileUrl."""
+        hashes = []
+        for statement in statements:
+            for attachment in statement.get("attachments", ()):
+                if "fileUrl" not in attachment and attachment["sha2"] not in hashes:
+                    hashes.append(attachment["sha2"])
+        return self.storage.get_attachments(rule.store_id, hashes) if hashes else {}
+
+
+def _version_of(statement):
+    """The xAPI version whose rules validate a stored statement: its `version` property's (VER-15
+    table); 1.0.x statements stored before that property was set are 1.0.x."""
+    rules = selected_by(statement.get("version", "1.0.0"))
+    if rules is None:
+        raise BadRequest("statement %s has a version no rule set knows: %r" % (statement.get("id"),
+                                                                               statement.get("version")))
+    return rules.version
+
+
+def _runs_by_version(batch):
+    runs = []
+    for seq, statement in batch:
+        try:
+            version = _version_of(statement)
+        except LRSError:
+            version = None
+        if runs and runs[-1][0] == version:
+            runs[-1][1].append((seq, statement))
+        else:
+            runs.append((version, [(seq, statement)]))
+    return [run for _, run in runs]
+
+
+def _first_line(text):
+    return (text.strip().splitlines() or [""])[0][:MAX_ANSWER_CHARS]
+
+
+def _describe(answer):
+    """A target's answer as a dead letter's reason: status, reason and the start of the body."""
+    text = answer.text.strip().replace("\n", " ")[:MAX_ANSWER_CHARS]
+    return ("%d %s %s" % (answer.status_code, answer.reason or "", text)).strip()
+
+
+def _retry_after_ms(answer, now_s):
+    """Retry-After (seconds or an HTTP date) in ms from now, or None when absent or unreadable."""
+    value = answer.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value) * 1000
+    try:
+        return max(0, int((parsedate_to_datetime(value).timestamp() - now_s) * 1000))
+    except (TypeError, ValueError):
+        return None

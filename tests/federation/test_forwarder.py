@@ -1,0 +1,299 @@
+"""The forwarder (issue 12, item 3): delivers each rule's outbox in stored order, idempotently,
+to another store of the deployment (no HTTP) or to a remote xAPI LRS over HTTP; retries transient
+failures with back-off; dead-letters what a target refuses, with its answer; leases let a second
+forwarder take over a crashed one's entries without delivering anything twice.
+
+Every test runs on sqlite and mongomock (the `backend` fixture of tests/federation/conftest.py).
+"""
+import json
+import uuid
+
+import pytest
+
+from lrs.federation.forwarder import Forwarder, ForwarderOptions
+from lrs.xapi.compare import equivalent
+from tests.api.conftest import statement
+from tests.api.test_attachments import TEXT, attachment, post_multipart, served_attachments
+
+from .conftest import ADMIN, FaultInjector, client_of
+
+VERB = "http://adlnet.gov/expapi/verbs/completed"
+FAST = ForwarderOptions(batch_size=3, backoff_base_ms=1, backoff_max_ms=20, timeout_s=5)
+
+
+def services_of(app):
+    return app.extensions["lrs"]
+
+
+def forwarder_of(app, options=FAST, **kwargs):
+    services = services_of(app)
+    return Forwarder(services.storage, services.settings, services.forwarding, options, **kwargs)
+
+
+def post(app, *statements):
+    response = client_of(app).post_statements(list(statements))
+    assert response.status_code == 200, response.data
+    return response.get_json()
+
+
+def some_statements(n):
+    return [statement(id=str(uuid.uuid4()), actor={"mbox": "mailto:learner%d@example.gov" % i}) for i in range(n)]
+
+
+def remote_rule(app, served, version="1.0.3", name="to-agency"):
+    return services_of(app).forwarding.add("default", name, endpoint=served.url + "/xapi/", key=ADMIN[0],
+                                           secret=ADMIN[1], version=version)
+
+
+def held_by(app, version="1.0.3"):
+    """{id: statement} the app's default store holds, read over its API."""
+    response = client_of(app, version).get("/xapi/statements?limit=1000")
+    assert response.status_code == 200
+    return {s["id"]: s for s in response.get_json()["statements"]}
+
+
+def stored_in(app, store_name, ids):
+    storage = services_of(app).storage
+    store = storage.get_store(store_name)
+    return {i: json.loads(s.body) for i, s in storage.get_statements(store.id, ids).items()}
+
+
+def counts(app, rule):
+    return services_of(app).storage.forwarding_counts(rule.id, 0)
+
+
+def assert_same(sent, held):
+    assert sorted(held) == sorted(sent)
+    for statement_id, original in sent.items():
+        assert equivalent(original, held[statement_id]), statement_id
+
+
+# --- store to store ------------------------------------------------------------------------------
+
+def test_store_to_store_delivers_every_statement_with_its_id_and_content(department):
+    services = services_of(department)
+    services.storage.create_store("agency")
+    rule = services.forwarding.add("default", "to-agency", to_store="agency")
+    ids = post(department, *some_statements(7))
+    assert forwarder_of(department).drain() == 7
+    originals = stored_in(department, "default", ids)
+    assert_same(originals, stored_in(department, "agency", ids))
+    assert (counts(department, rule).delivered, counts(department, rule).pending) == (7, 0)
+
+
+def test_store_to_store_forwards_voiding_and_the_target_applies_it_VOID_2(department):
+    services = services_of(department)
+    agency_id = services.storage.create_store("agency").id
+    services.forwarding.add("default", "to-agency", to_store="agency")
+    target, = post(department, statement())
+    voiding, = post(department, statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                                          object={"objectType": "StatementRef", "id": target}))
+    forwarder_of(department).drain()
+    held = services.storage.get_statements(agency_id, [target, voiding])
+    assert held[target].voided and held[voiding].is_voiding
+
+
+def test_store_to_store_runs_again_without_duplicating(department):
+    services = services_of(department)
+    services.storage.create_store("agency")
+    rule = services.forwarding.add("default", "to-agency", to_store="agency")
+    ids = post(department, *some_statements(2))
+    forwarder_of(department).drain()
+    services.storage.retry_dead_letters(rule.id)             # nothing dead: no effect
+    assert forwarder_of(department).drain() == 0
+    assert len(stored_in(department, "agency", ids)) == 2
+
+
+def test_store_to_store_dead_letters_a_statement_the_target_holds_differently_SPOST_4(department):
+    services = services_of(department)
+    services.storage.create_store("agency")
+    rule = services.forwarding.add("default", "to-agency", to_store="agency")
+    clash = str(uuid.uuid4())
+    agency = services.storage.get_store("agency")
+    from lrs.auth import Principal
+    services.statements.store(Principal("other", agency.id, frozenset(["all"]), "", False),
+                              [statement(id=clash, verb={"id": "http://example.gov/other"})], "1.0.3")
+    ids = post(department, statement(), statement(id=clash), statement())
+    forwarder_of(department).drain()
+    dead = services.storage.list_dead_letters(rule.id)
+    assert [d.statement_id for d in dead] == [clash] and "409" in dead[0].error
+    assert counts(department, rule).delivered == 2
+    assert sorted(stored_in(department, "agency", [ids[0], ids[2]])) == sorted([ids[0], ids[2]])
+
+
+# --- remote --------------------------------------------------------------------------------------
+
+def test_remote_delivery_keeps_ids_and_content(department, agency, serve):
+    served = serve(agency)
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(8))
+    assert forwarder_of(department).drain() == 8
+    assert_same(stored_in(department, "default", ids), held_by(agency))
+    assert counts(department, rule).delivered == 8
+
+
+def test_remote_delivery_speaks_the_rules_version(department, agency, serve):
+    served = serve(agency)
+    remote_rule(department, served, version="2.0.0")
+    ids = post(department, *some_statements(2))
+    forwarder_of(department).drain()
+    assert sorted(held_by(agency, "2.0.0")) == sorted(ids)
+
+
+def test_remote_delivery_sends_attachments_as_multipart_MP_1(department, agency, serve):
+    served = serve(agency)
+    remote_rule(department, served)
+    response = post_multipart(client_of(department), [statement(attachments=[attachment()])], TEXT)
+    statement_id, = response.get_json()
+    forwarder_of(department).drain()
+    assert served_attachments(client_of(agency), statement_id) == [TEXT]
+
+
+def test_a_resend_of_delivered_statements_counts_as_delivered_CMP_2(department, agency, serve):
+    served = serve(agency)
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(3))
+    post(agency, *[stored_in(department, "default", ids)[i] for i in ids[:2]])     # the target has two already
+    forwarder_of(department).drain()
+    assert counts(department, rule).delivered == 3 and counts(department, rule).dead == 0
+    assert sorted(held_by(agency)) == sorted(ids)
+
+
+@pytest.mark.parametrize("fault", [
+    (503, {}, "busy"), (500, {}, "oops"), (429, {"Retry-After": "0"}, "slow down"), (502, {}, "gateway")])
+def test_transient_failures_are_retried_and_delivered_once(department, agency, serve, fault):
+    target = FaultInjector(agency, [fault, fault])
+    served = serve(target)
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(3))
+    forwarder_of(department).drain(max_wait_s=10)
+    assert target.seen == 3 and target.passed == [("POST", "/xapi/statements")]
+    assert sorted(held_by(agency)) == sorted(ids)
+    state = counts(department, rule)
+    assert (state.delivered, state.pending, state.dead) == (3, 0, 0)
+    assert fault[2] in state.last_error
+
+
+def test_retry_after_is_honoured(department, agency, serve):
+    served = serve(FaultInjector(agency, [(429, {"Retry-After": "120"}, "later")]))
+    rule = remote_rule(department, served)
+    post(department, statement())
+    now = [1_800_000_000.0]
+    forwarder = forwarder_of(department, clock=lambda: now[0])
+    assert forwarder.run_pass() == 1
+    now[0] += 119
+    assert forwarder.run_pass() == 0                      # still waiting, as the target asked
+    now[0] += 2
+    assert forwarder.run_pass() == 1
+    assert counts(department, rule).delivered == 1
+
+
+def test_backoff_grows_exponentially_with_jitter(department):
+    options = ForwarderOptions(backoff_base_ms=1000, backoff_max_ms=60_000)
+    low, high = forwarder_of(department, options, rand=lambda: 0.0), forwarder_of(department, options,
+                                                                                  rand=lambda: 0.999999)
+    assert [low.backoff_ms(n) for n in (1, 2, 3, 4)] == [500, 1000, 2000, 4000]
+    assert [high.backoff_ms(n) for n in (1, 2, 3)] == [999, 1999, 3999]
+    assert low.backoff_ms(30) == 30_000 and high.backoff_ms(30) <= 60_000
+
+
+def test_a_connection_refused_target_is_retried_then_dead_lettered_after_max_attempts(department):
+    from tests.system.conftest import free_port
+    services = services_of(department)
+    rule = services.forwarding.add("default", "nowhere", endpoint="http://127.0.0.1:%d/xapi/" % free_port(),
+                                   key="k", secret="s", version="1.0.3")
+    post(department, statement())
+    options = ForwarderOptions(backoff_base_ms=1, backoff_max_ms=2, max_attempts=3, timeout_s=2)
+    forwarder_of(department, options).drain(max_wait_s=10)
+    dead, = services.storage.list_dead_letters(rule.id)
+    assert "gave up after 3 attempts" in dead.error and "ConnectionError" in dead.error
+
+
+def test_a_400_target_dead_letters_with_its_answer(department, agency, serve):
+    served = serve(FaultInjector(agency, always=(400, {}, "statement refused: bad verb")))
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(2))
+    forwarder_of(department).drain()
+    dead = services_of(department).storage.list_dead_letters(rule.id)
+    assert [d.statement_id for d in dead] == ids
+    assert all(d.error.startswith("400") and "statement refused: bad verb" in d.error for d in dead)
+    assert counts(department, rule).delivered == 0
+
+
+def test_a_401_target_dead_letters_the_batch(department, agency, serve):
+    served = serve(agency)
+    services = services_of(department)
+    rule = services.forwarding.add("default", "wrong-key", endpoint=served.url + "/xapi/", key=ADMIN[0],
+                                   secret="not-the-secret", version="1.0.3")
+    post(department, *some_statements(2))
+    forwarder_of(department).drain()
+    dead = services.storage.list_dead_letters(rule.id)
+    assert len(dead) == 2 and all(d.error.startswith("401") for d in dead)
+    assert held_by(agency) == {}
+
+
+def test_only_the_statement_a_target_refuses_is_dead_lettered(department, agency, serve):
+    served = serve(agency)
+    rule = remote_rule(department, served)
+    clash = str(uuid.uuid4())
+    post(agency, statement(id=clash, verb={"id": "http://example.gov/other"}))
+    ids = post(department, statement(), statement(id=clash), statement())
+    forwarder_of(department).drain()
+    dead, = services_of(department).storage.list_dead_letters(rule.id)
+    assert dead.statement_id == clash and dead.error.startswith("409")
+    assert counts(department, rule).delivered == 2
+    assert {ids[0], ids[2]} <= set(held_by(agency))
+
+
+# --- leases ----------------------------------------------------------------------------------------
+
+def test_an_expired_lease_is_taken_over_and_nothing_is_delivered_twice(department, agency, serve):
+    target = FaultInjector(agency)
+    served = serve(target)
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(3))
+    storage = services_of(department).storage
+    t0 = 1_800_000_000.0
+    crashed = storage.claim_outbox(rule.id, "crashed-forwarder", 100, FAST.lease_ms, int(t0 * 1000))
+    assert len(crashed) == 3                              # then it dies without delivering
+    second = forwarder_of(department, clock=lambda: t0 + 1)
+    assert second.run_pass() == 0                         # the lease holds
+    second.clock = lambda: t0 + FAST.lease_ms / 1000 + 1
+    assert second.drain() == 3
+    assert storage.complete_outbox(rule.id, "crashed-forwarder", [e.seq for e in crashed]) == 0
+    assert target.passed == [("POST", "/xapi/statements")]
+    assert sorted(held_by(agency)) == sorted(ids)
+    assert counts(department, rule).delivered == 3
+
+
+def test_two_forwarders_draining_together_deliver_each_statement_once(department, agency, serve):
+    target = FaultInjector(agency)
+    served = serve(target)
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(9))
+    first, second = forwarder_of(department), forwarder_of(department)
+    while first.run_pass() + second.run_pass():
+        pass
+    assert len(target.passed) == 3                         # 9 statements in batches of 3
+    assert sorted(held_by(agency)) == sorted(ids) and counts(department, rule).delivered == 9
+
+
+def test_a_paused_rule_is_not_delivered(department, agency, serve):
+    served = serve(agency)
+    rule = remote_rule(department, served)
+    services_of(department).forwarding.pause("default", rule.name)
+    post(department, statement())
+    assert forwarder_of(department).drain() == 0
+    assert held_by(agency) == {} and counts(department, rule).pending == 1
+
+
+def test_the_forward_command_drains_once(department, agency, serve, monkeypatch, capsys):
+    served = serve(agency)
+    remote_rule(department, served)
+    ids = post(department, *some_statements(2))
+    settings = services_of(department).settings
+    monkeypatch.setattr("lrs.config.Settings.from_env", classmethod(lambda cls, environ=None: settings))
+    from lrs.__main__ import main
+    main(["forward", "--once", "--max-wait", "5"])
+    assert "forwarded: 2 entries handled" in capsys.readouterr().out
+    assert sorted(held_by(agency)) == sorted(ids)
