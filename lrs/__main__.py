@@ -1,5 +1,5 @@
 """Command line: python -m lrs serve | stores create|list | credentials create|list|revoke |
-forwarding add|list|pause|resume|remove|new-key | forward."""
+forwarding add|list|pause|resume|remove|new-key|dead-letters | forward."""
 import argparse
 import getpass
 import json
@@ -125,6 +125,24 @@ def _forwarding_action(action, done):
     return handler
 
 
+def cmd_dead_letters_list(args, settings):
+    entries = _forwarding(settings).dead_letters(args.store, args.name, args.limit)
+    if args.json:
+        print(json.dumps([{"seq": e.seq, "statement": e.statement_id, "stored": format_ms(e.created_ms),
+                           "attempts": e.attempts, "error": e.error} for e in entries], indent=2))
+        return
+    for e in entries:
+        print("%d\t%s\tstored %s\tattempts %d\t%s" % (e.seq, e.statement_id, format_ms(e.created_ms), e.attempts,
+                                                     e.error))
+
+
+def _dead_letters_action(action, done):
+    def handler(args, settings):
+        count = getattr(_forwarding(settings), action)(args.store, args.name, args.seq or None)
+        print("%s %d dead letters of forwarding rule %s of store %s" % (done, count, args.name, args.store))
+    return handler
+
+
 def cmd_forwarding_new_key(args, settings):
     from .federation.secrets import new_key
     print(new_key())
@@ -160,6 +178,20 @@ def _add_forwarding_parser(commands):
         parser.set_defaults(handler=_forwarding_action(action, done))
     forwarding.add_parser("new-key", help="print a new key for LRS_SECRET_KEY").set_defaults(
         handler=cmd_forwarding_new_key)
+    dead = forwarding.add_parser("dead-letters", help="what a rule's target refused, or gave up on").add_subparsers(
+        dest="dead_action", required=True)
+    listing = dead.add_parser("list", help="a rule's dead letters with the target's answers, in stored order")
+    listing.add_argument("--store", default="default")
+    listing.add_argument("name")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_dead_letters_list)
+    for action, done, what in (("retry", "retrying", "deliver again"), ("drop", "dropped", "forget for good")):
+        parser = dead.add_parser(action, help="%s a rule's dead letters (all, or those given by --seq)" % what)
+        parser.add_argument("--store", default="default")
+        parser.add_argument("name")
+        parser.add_argument("--seq", type=int, action="append", help="a dead letter's seq (repeatable)")
+        parser.set_defaults(handler=_dead_letters_action(action + "_dead_letters", done))
 
 
 def cmd_forward(args, settings):

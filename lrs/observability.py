@@ -286,9 +286,19 @@ def ready():
 
 def metrics():
     body, content_type = metrics_text()
+    body += _forwarding_metrics()
     response = Response(body, status=200, content_type=content_type)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _forwarding_metrics():
+    """lrs_forward_* read from the database now (lrs/federation/metrics.py), when the app has rules."""
+    forwarding = getattr(current_app.extensions.get("lrs"), "forwarding", None)
+    if forwarding is None:
+        return b""
+    from .federation.metrics import forwarding_metrics_text
+    return forwarding_metrics_text(forwarding)
 
 
 def _log_level_for(app):

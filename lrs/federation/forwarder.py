@@ -319,8 +319,8 @@ class Forwarder:
 
 def _version_of(statement):
     """The xAPI version whose rules validate a stored statement: its `version` property's (VER-15
-    table); 1.0.x statements stored before that property was set are 1.0.x."""
-    rules = selected_by(statement.get("version", "1.0.0"))
+    table; the LRS sets the property on every statement it stores, SVER-5)."""
+    rules = selected_by(statement.get("version", ""))
     if rules is None:
         raise BadRequest("statement %s has a version no rule set knows: %r" % (statement.get("id"),
                                                                                statement.get("version")))

@@ -147,6 +147,20 @@ class ForwardingService:
                                     counts=counts, oldest_pending_age_ms=age))
         return states
 
+    # --- dead letters ---------------------------------------------------------------------------
+
+    def dead_letters(self, store_name, rule_name, limit=100):
+        """The rule's dead letters, [OutboxEntry] in stored order, each with the target's answer."""
+        return self.storage.list_dead_letters(self.get(store_name, rule_name).id, limit)
+
+    def retry_dead_letters(self, store_name, rule_name, seqs=None):
+        """Deliver dead letters again (all when seqs is None); how many."""
+        return self.storage.retry_dead_letters(self.get(store_name, rule_name).id, seqs)
+
+    def drop_dead_letters(self, store_name, rule_name, seqs=None):
+        """Give up dead letters for good (all when seqs is None); how many."""
+        return self.storage.drop_dead_letters(self.get(store_name, rule_name).id, seqs)
+
     # --- secrets --------------------------------------------------------------------------------
 
     def secret_of(self, rule):

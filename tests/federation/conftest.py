@@ -101,3 +101,18 @@ class FaultInjector:
 
 
 ADMIN = (ADMIN_KEY, ADMIN_SECRET)
+
+
+@pytest.fixture
+def cli(department, monkeypatch, capsys):
+    """cli(*argv) -> what `python -m lrs ARGV` prints, run against the department's database."""
+    settings = department.extensions["lrs"].settings
+    monkeypatch.setattr("lrs.config.Settings.from_env", classmethod(lambda cls, environ=None: settings))
+
+    def run(*argv):
+        from lrs.__main__ import main
+        capsys.readouterr()
+        main(list(argv))
+        return capsys.readouterr().out
+
+    return run

@@ -287,13 +287,9 @@ def test_a_paused_rule_is_not_delivered(department, agency, serve):
     assert held_by(agency) == {} and counts(department, rule).pending == 1
 
 
-def test_the_forward_command_drains_once(department, agency, serve, monkeypatch, capsys):
+def test_the_forward_command_drains_once(department, agency, serve, cli):
     served = serve(agency)
     remote_rule(department, served)
     ids = post(department, *some_statements(2))
-    settings = services_of(department).settings
-    monkeypatch.setattr("lrs.config.Settings.from_env", classmethod(lambda cls, environ=None: settings))
-    from lrs.__main__ import main
-    main(["forward", "--once", "--max-wait", "5"])
-    assert "forwarded: 2 entries handled" in capsys.readouterr().out
+    assert "forwarded: 2 entries handled" in cli("forward", "--once", "--max-wait", "5")
     assert sorted(held_by(agency)) == sorted(ids)
