@@ -15,6 +15,7 @@ from .base import (  # noqa: F401  (re-exported: the public vocabulary of the st
     ForwardingRule,
     InsertBatch,
     OutboxEntry,
+    PullCursor,
     StatementPage,
     StatementQuery,
     StatementRecord,

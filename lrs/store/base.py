@@ -202,6 +202,19 @@ class ForwardingCounts:
     last_error: str
 
 
+@dataclass
+class PullCursor:
+    """How far a pull from a source LRS into a store got (issue 12): the source's `stored` time
+    (ms) of the newest statement copied, and the ids copied with that very `stored` time, since
+    `stored` is not unique and the next pull starts at that time again."""
+
+    store_id: str
+    source: str                     # the source and filter, as the puller names them
+    stored_ms: int = 0
+    ids: list = field(default_factory=list)
+    updated_ms: int = 0
+
+
 class StorageBackend(ABC):
     """What every backend implements. See tests/store/ for the contract tests.
 
@@ -387,3 +400,12 @@ class StorageBackend(ABC):
 
     @abstractmethod
     def forwarding_counts(self, rule_id, now_ms) -> ForwardingCounts: ...
+
+    # pull cursors (issue 12)
+    @abstractmethod
+    def get_pull_cursor(self, store_id, source) -> Optional[PullCursor]:
+        """The store's cursor for `source`, or None before the first pull."""
+
+    @abstractmethod
+    def save_pull_cursor(self, cursor: PullCursor):
+        """Keep the cursor, replacing the store's previous one for the same source."""

@@ -42,8 +42,8 @@ from pymongo.write_concern import WriteConcern
 
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
-from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, StatementPage, StorageBackend,
-                   StoredStatement, StoreInfo)
+from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
+                   StorageBackend, StoredStatement, StoreInfo)
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -637,3 +637,20 @@ class MongoStorage(StorageBackend):
                                 dead=outbox.count_documents({"rule": rule_id, "dead": True}),
                                 oldest_pending_ms=oldest["created_ms"] if oldest else None,
                                 last_error=rule.get("last_error", ""))
+
+    # --- pull cursors (issue 12) -------------------------------------------------------
+
+    @_guarded
+    def get_pull_cursor(self, store_id, source):
+        d = self.db.pull_cursors.find_one({"_id": {"store": store_id, "source": source}})
+        if d is None:
+            return None
+        return PullCursor(store_id=store_id, source=source, stored_ms=d["stored_ms"], ids=list(d["ids"]),
+                          updated_ms=d["updated_ms"])
+
+    @_guarded
+    def save_pull_cursor(self, cursor):
+        self.db.pull_cursors.replace_one(
+            {"_id": {"store": cursor.store_id, "source": cursor.source}},
+            {"stored_ms": int(cursor.stored_ms), "ids": list(cursor.ids), "updated_ms": int(cursor.updated_ms)},
+            upsert=True)

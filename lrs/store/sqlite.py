@@ -55,8 +55,8 @@ from contextlib import contextmanager
 
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
-from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, StatementPage, StorageBackend,
-                   StoredStatement, StoreInfo)
+from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
+                   StorageBackend, StoredStatement, StoreInfo)
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -193,6 +193,16 @@ MIGRATIONS = [
             attempts INTEGER NOT NULL DEFAULT 0,
             error TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (rule_id, seq)) WITHOUT ROWID""",
+    ],
+    [
+        # pull sync (issue 12): how far each store's pull from each source got
+        """CREATE TABLE pull_cursors (
+            store_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            stored_ms INTEGER NOT NULL,
+            ids TEXT NOT NULL,                -- JSON: ids copied with that stored time
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (store_id, source))""",
     ],
 ]
 
@@ -1150,3 +1160,21 @@ class SQLiteStorage(StorageBackend):
         return ForwardingCounts(pending=counts.get((0, 0), (0,))[0], in_flight=counts.get((0, 1), (0,))[0],
                                 delivered=delivered, dead=counts.get((1, 0), (0,))[0],
                                 oldest_pending_ms=min(undelivered) if undelivered else None, last_error=last_error)
+
+    # --- pull cursors (issue 12) -------------------------------------------------------
+
+    @_translated
+    def get_pull_cursor(self, store_id, source):
+        row = self._read("SELECT stored_ms, ids, updated_ms FROM pull_cursors WHERE store_id = ? AND source = ?",
+                         (store_id, source)).fetchone()
+        if row is None:
+            return None
+        return PullCursor(store_id=store_id, source=source, stored_ms=row[0], ids=json.loads(row[1]),
+                          updated_ms=row[2])
+
+    @_translated
+    def save_pull_cursor(self, cursor):
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO pull_cursors (store_id, source, stored_ms, ids, updated_ms) "
+                         "VALUES (?, ?, ?, ?, ?)", (cursor.store_id, cursor.source, int(cursor.stored_ms),
+                                                   json.dumps(list(cursor.ids)), int(cursor.updated_ms)))
