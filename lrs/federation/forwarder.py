@@ -35,14 +35,12 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from schemas.versions import selected_by
-
-from ..auth import Principal
 from ..config import ConfigError
-from ..errors import BadRequest, Conflict, LRSError, StorageUnavailable
+from ..errors import StorageUnavailable
 from ..xapi.compare import equivalent
 from ..xapi.multipart import build_multipart
 from ..xapi.statements import StatementService
+from .copies import attachment_hashes, copier, store_copies
 
 log = logging.getLogger("lrs.forwarder")
 
@@ -205,34 +203,16 @@ class Forwarder:
     # --- store to store ----------------------------------------------------------------------
 
     def _deliver_local(self, rule, batch, outcome):
-        """Through the target store's statement service: a POST without HTTP. Runs of statements
-        of one xAPI version go together, in order (each is validated under its own version)."""
-        principal = Principal(key="forwarding:%s" % rule.id, store_id=rule.target_store_id,
-                              scopes=frozenset(("statements/write", "define")),
-                              name="forwarding rule %s" % rule.name, admin=False)
-        for run in _runs_by_version(batch):
-            version = None
-            try:
-                version = _version_of(run[0][1])
-                self._store_local(principal, rule, run, version)
-                outcome.delivered += [seq for seq, _ in run]
-            except (BadRequest, Conflict) as error:
-                if len(run) == 1 or version is None:
-                    outcome.dead.update({seq: "%d %s" % (error.status, error.message) for seq, _ in run})
-                    continue
-                for seq, statement in run:             # find the statements the target refuses
-                    try:
-                        self._store_local(principal, rule, [(seq, statement)], version)
-                        outcome.delivered.append(seq)
-                    except (BadRequest, Conflict) as error:
-                        outcome.dead[seq] = "%d %s" % (error.status, error.message)
-            except StorageUnavailable as error:
-                outcome.transient([seq for seq, _ in run], "target store unavailable: %s" % error)
-
-    def _store_local(self, principal, rule, run, version):
-        statements = [json.loads(json.dumps(statement)) for _, statement in run]    # the service changes them
-        attachments = self._attachments(rule, statements)
-        self.statements.store(principal, statements, version, attachments)
+        """Through the target store's statement service: a POST without HTTP (copies.py)."""
+        principal = copier(rule.target_store_id, "forwarding:%s" % rule.id, "forwarding rule %s" % rule.name)
+        statements = [statement for _, statement in batch]
+        try:
+            stored, refused = store_copies(self.statements, principal, batch, self._attachments(rule, statements))
+        except StorageUnavailable as error:
+            outcome.transient([seq for seq, _ in batch], "target store unavailable: %s" % error)
+            return
+        outcome.delivered += stored
+        outcome.dead.update(refused)
 
     # --- remote ------------------------------------------------------------------------------
 
@@ -309,36 +289,8 @@ class Forwarder:
 
     def _attachments(self, rule, statements):
         """{sha2: (content type, data)} of the statements' attachments without fileUrl."""
-        hashes = []
-        for statement in statements:
-            for attachment in statement.get("attachments", ()):
-                if "fileUrl" not in attachment and attachment["sha2"] not in hashes:
-                    hashes.append(attachment["sha2"])
+        hashes = attachment_hashes(statements)
         return self.storage.get_attachments(rule.store_id, hashes) if hashes else {}
-
-
-def _version_of(statement):
-    """The xAPI version whose rules validate a stored statement: its `version` property's (VER-15
-    table; the LRS sets the property on every statement it stores, SVER-5)."""
-    rules = selected_by(statement.get("version", ""))
-    if rules is None:
-        raise BadRequest("statement %s has a version no rule set knows: %r" % (statement.get("id"),
-                                                                               statement.get("version")))
-    return rules.version
-
-
-def _runs_by_version(batch):
-    runs = []
-    for seq, statement in batch:
-        try:
-            version = _version_of(statement)
-        except LRSError:
-            version = None
-        if runs and runs[-1][0] == version:
-            runs[-1][1].append((seq, statement))
-        else:
-            runs.append((version, [(seq, statement)]))
-    return [run for _, run in runs]
 
 
 def _first_line(text):
