@@ -1,5 +1,5 @@
 """Command line: python -m lrs serve | stores create|list | credentials create|list|revoke |
-forwarding add|list|pause|resume|remove|new-key|dead-letters | forward."""
+forwarding add|list|pause|resume|remove|new-key|dead-letters | forward | pull."""
 import argparse
 import getpass
 import json
@@ -216,6 +216,64 @@ def cmd_forward(args, settings):
     forwarder.run_forever(poll_s=args.poll, stop=lambda: bool(stopping))
 
 
+def cmd_pull(args, settings):
+    """Copy statements from another xAPI LRS into a store (issue 12); resumable, re-runs duplicate nothing."""
+    import signal
+
+    from .federation.pull import PullError, Puller, terminal_progress
+    from .observability import configure_logging
+    configure_logging(settings.log_level)
+    filters = {}
+    for given in args.filter or ():
+        name, sep, value = given.partition("=")
+        if not sep:
+            raise SystemExit("error: --filter takes NAME=VALUE (e.g. verb=http://adlnet.gov/expapi/verbs/completed)")
+        filters[name.replace("-", "_")] = value
+    since_ms = None
+    if args.since:
+        from schemas import XAPIValidationError, parse_timestamp
+        from schemas.versions import LENIENT_TIMESTAMPS
+        try:
+            since_ms = parse_timestamp(args.since, LENIENT_TIMESTAMPS)
+        except XAPIValidationError:
+            raise SystemExit("error: --since must be an ISO 8601 timestamp, got %r" % args.since) from None
+    secret = args.secret if args.secret is not None else _read_secret()
+    puller = Puller(_storage(settings), settings, args.store, getattr(args, "from"), args.key, secret, args.version,
+                    filters=filters, since_ms=since_ms, page_limit=args.page_size, progress=terminal_progress())
+
+    def report(result):
+        print("pulled %d statements (%d refused) in %d pages" % (result.copied, result.refused, result.pages))
+    try:
+        if not args.follow:
+            report(puller.run())
+            return
+        stopping = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.append(True))
+        puller.follow(args.poll, stop=lambda: bool(stopping), on_result=report)
+    except PullError as error:
+        raise SystemExit("error: %s (the next run resumes where this one stopped)" % error) from None
+
+
+def _add_pull_parser(commands):
+    pull = commands.add_parser("pull", help="copy statements from another xAPI LRS into a store (resumable)")
+    pull.add_argument("--from", required=True, metavar="URL", help="the source LRS's xAPI endpoint, e.g. "
+                                                                   "https://dept.example.gov/xapi/")
+    pull.add_argument("--key", required=True, help="the key of a credential on the source that may read statements")
+    pull.add_argument("--secret", help="its secret (default: read from standard input or asked on a terminal, "
+                                       "which keeps it out of process lists)")
+    pull.add_argument("--store", required=True, help="the store to copy into")
+    pull.add_argument("--since", help="the first run copies statements stored after this time (ISO 8601)")
+    pull.add_argument("--filter", action="append", metavar="NAME=VALUE",
+                      help="a statement query filter: verb, activity, agent, registration, related_activities, "
+                           "related_agents (repeatable)")
+    pull.add_argument("--version", default=XAPI_2_0_0, help="the xAPI version to speak to the source")
+    pull.add_argument("--page-size", type=int, default=500, help="statements per request (default 500)")
+    pull.add_argument("--follow", action="store_true", help="keep polling for new statements until stopped")
+    pull.add_argument("--poll", type=float, default=10.0, help="with --follow: seconds between runs")
+    pull.set_defaults(handler=cmd_pull)
+
+
 def _add_forward_parser(commands):
     forward = commands.add_parser("forward", help="deliver the forwarding rules' statements (run one or several)")
     forward.add_argument("--once", action="store_true", help="deliver what is pending, then exit (tests, cron)")
@@ -264,6 +322,7 @@ def build_parser():
     revoke.set_defaults(handler=cmd_credentials_revoke)
     _add_forwarding_parser(commands)
     _add_forward_parser(commands)
+    _add_pull_parser(commands)
     return parser
 
 

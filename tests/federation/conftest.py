@@ -81,22 +81,29 @@ def serve():
 
 class FaultInjector:
     """WSGI middleware: answers the scripted faults in turn (status, headers, body), then, or
-    for every request when `always` is set, passes requests on and counts them."""
+    for every request when `always` is set, passes requests on and counts them. With
+    `fail_after` N, `always` is set to that fault once N requests have passed (a source going
+    down mid-run)."""
 
-    def __init__(self, app, faults=(), always=None):
+    def __init__(self, app, faults=(), always=None, fail_after=None):
         self.app = app
         self.faults = deque(faults)
         self.always = always
+        self.fail_after = fail_after          # (count, fault) or None
         self.passed = []                  # (method, path) of requests that reached the LRS
+        self.queries = []                 # their query strings
         self.seen = 0
 
     def __call__(self, environ, start_response):
         self.seen += 1
+        if self.fail_after and len(self.passed) >= self.fail_after[0]:
+            self.always, self.fail_after = self.fail_after[1], None
         fault = self.always or (self.faults.popleft() if self.faults else None)
         if fault is not None:
             status, headers, body = fault
             return Response(body, status=status, headers=headers)(environ, start_response)
         self.passed.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+        self.queries.append(environ.get("QUERY_STRING", ""))
         return self.app(environ, start_response)
 
 
