@@ -15,6 +15,8 @@ Command-line flags (-b, -w, --threads, ...) win over this file. Environment vari
                                 off: the LRS logs each request itself, as JSON, with its
                                 request id); never with query strings, user names or addresses
   LRS_LOG_LEVEL                 gunicorn's own log level (the LRS reads it too)
+  LRS_FORWARDER                 1: the master also runs `python -m lrs forward` as a managed
+                                child (restarted when it exits, stopped with the master)
   PROMETHEUS_MULTIPROC_DIR      where workers write their metrics so that /metrics sums all
                                 of them; when unset a fresh temporary directory is made at start
                                 and removed at exit
@@ -219,7 +221,25 @@ def child_exit(server, worker):
         _multiprocess[0].mark_process_dead(worker.pid)
 
 
+_forwarder = []                                         # the ForwarderSupervisor, with LRS_FORWARDER=1
+
+
+def when_ready(server):
+    """The master listens: with LRS_FORWARDER=1 start the forwarder as a managed child (issue 12)."""
+    if os.environ.get("LRS_FORWARDER", "").strip() != "1" or _forwarder:
+        return
+    spec = importlib.util.spec_from_file_location("lrs_forwarder_supervisor",
+                                                  os.path.join(ROOT, "lrs", "federation", "supervisor.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)                     # standard library only: no LRS code in the master
+    supervisor = module.ForwarderSupervisor(ROOT, log=server.log)
+    supervisor.start()
+    _forwarder.append(supervisor)
+
+
 def on_exit(server):
+    if _forwarder:
+        _forwarder.pop().stop()
     # not after USR2: the new master (re-executed from this one) keeps using the directory
     if _own_metrics_dir and not getattr(server, "reexec_pid", 0):
         shutil.rmtree(_own_metrics_dir.pop(), ignore_errors=True)
