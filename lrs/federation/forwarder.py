@@ -16,7 +16,8 @@ Targets:
   multipart/mixed body with the stored attachment data (MP-1..MP-21). Statements are sent as
   stored, so signed statements go unchanged.
 
-Answers: 200/204 delivered. Connection errors, timeouts, 408, 429 (Retry-After honoured) and 5xx
+Answers: 204, or 200 with the array of the statements' ids (SPOST-1), delivered; a 200 with
+anything else (a proxy's or a portal's page) is not taken for delivery. Connection errors, timeouts, 408, 429 (Retry-After honoured) and 5xx
 are transient: the entries are given back with an exponential back-off with jitter, and dead-
 lettered after `max_attempts` claims. Any other answer is final: 400, 409 and 413 are retried one
 statement at a time so that only the statements the target refuses become dead letters, with the
@@ -223,6 +224,9 @@ class Forwarder:
         seqs = [seq for seq, _ in batch]
         if isinstance(answer, str):
             outcome.transient(seqs, answer)
+        elif answer.status_code == 200 and not _answers_ids(answer, statements):
+            # a proxy or portal page is not an LRS's answer: nothing is known delivered
+            outcome.transient(seqs, "answered 200 without the statement ids (SPOST-1): %s" % _describe(answer))
         elif answer.status_code in (200, 204):
             outcome.delivered += seqs
         elif answer.status_code in TRANSIENT_STATUSES:
@@ -291,6 +295,16 @@ class Forwarder:
         """{sha2: (content type, data)} of the statements' attachments without fileUrl."""
         hashes = attachment_hashes(statements)
         return self.storage.get_attachments(rule.store_id, hashes) if hashes else {}
+
+
+def _answers_ids(answer, statements):
+    """True when a POST's 200 answer is the array of the statements' ids, in order (SPOST-1)."""
+    try:
+        ids = answer.json()
+    except ValueError:
+        return False
+    return (isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+            and [i.lower() for i in ids] == [s["id"].lower() for s in statements])
 
 
 def _first_line(text):

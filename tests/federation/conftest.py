@@ -6,6 +6,7 @@ forwarder and the pull client talk real HTTP to it; `FaultInjector` wraps an app
 scripted faults (500, 503, 429, 400, ...) before letting requests through.
 """
 import threading
+import time
 from collections import deque
 
 import pytest
@@ -99,6 +100,12 @@ class FaultInjector:
         if self.fail_after and len(self.passed) >= self.fail_after[0]:
             self.always, self.fail_after = self.fail_after[1], None
         fault = self.always or (self.faults.popleft() if self.faults else None)
+        if isinstance(fault, Stall):
+            time.sleep(fault.seconds)         # the client gives up; the request is then handled
+            fault = None
+        if fault is CUT_SHORT:
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "1000")])
+            return _cut_short()
         if fault is not None:
             status, headers, body = fault
             return Response(body, status=status, headers=headers)(environ, start_response)
@@ -106,6 +113,22 @@ class FaultInjector:
         self.queries.append(environ.get("QUERY_STRING", ""))
         return self.app(environ, start_response)
 
+
+class Stall:
+    """A fault of FaultInjector: hold the request `seconds`, then let it through (a target that
+    stores the statements but whose answer comes too late)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+
+# a fault of FaultInjector: the answer announces 1000 bytes, and the connection closes after 6
+CUT_SHORT = object()
+
+
+def _cut_short():
+    yield b'["cut"'
+    raise ConnectionAbortedError("the fault injector closes the connection mid-body")
 
 ADMIN = (ADMIN_KEY, ADMIN_SECRET)
 

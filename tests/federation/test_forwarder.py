@@ -15,7 +15,7 @@ from lrs.xapi.compare import equivalent
 from tests.api.conftest import statement
 from tests.api.test_attachments import TEXT, attachment, post_multipart, served_attachments
 
-from .conftest import ADMIN, FaultInjector, client_of
+from .conftest import ADMIN, CUT_SHORT, FaultInjector, Stall, client_of
 
 VERB = "http://adlnet.gov/expapi/verbs/completed"
 FAST = ForwarderOptions(batch_size=3, backoff_base_ms=1, backoff_max_ms=20, timeout_s=5)
@@ -172,6 +172,51 @@ def test_transient_failures_are_retried_and_delivered_once(department, agency, s
     state = counts(department, rule)
     assert (state.delivered, state.pending, state.dead) == (3, 0, 0)
     assert fault[2] in state.last_error
+
+
+def test_a_target_whose_answer_comes_too_late_gets_the_batch_again_and_holds_it_once_CMP_2(
+        department, agency, serve):
+    target = FaultInjector(agency, [Stall(1.5)])
+    served = serve(target)
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(3))
+    options = ForwarderOptions(batch_size=3, backoff_base_ms=2000, backoff_max_ms=2000, timeout_s=0.5)
+    forwarder_of(department, options).drain(max_wait_s=10)
+    assert target.passed == [("POST", "/xapi/statements")] * 2    # stored by the late one, re-sent after
+    assert sorted(held_by(agency)) == sorted(ids)
+    state = counts(department, rule)
+    assert (state.delivered, state.dead) == (3, 0) and "timed out" in state.last_error
+
+
+def test_an_answer_cut_mid_body_is_retried(department, agency, serve):
+    target = FaultInjector(agency, [CUT_SHORT])
+    served = serve(target)
+    rule = remote_rule(department, served)
+    ids = post(department, *some_statements(2))
+    forwarder_of(department).drain(max_wait_s=10)
+    assert sorted(held_by(agency)) == sorted(ids)
+    assert counts(department, rule).delivered == 2 and counts(department, rule).dead == 0
+
+
+def test_a_200_that_is_not_the_ids_is_not_taken_for_delivery_SPOST_1(department, agency, serve):
+    served = serve(FaultInjector(agency, always=(200, {"Content-Type": "text/html"}, "<html>sign in</html>")))
+    rule = remote_rule(department, served)
+    post(department, statement())
+    forwarder_of(department, ForwarderOptions(backoff_base_ms=1, backoff_max_ms=2, max_attempts=2)).drain(max_wait_s=10)
+    dead, = services_of(department).storage.list_dead_letters(rule.id)
+    assert "without the statement ids" in dead.error and "sign in" in dead.error
+    assert counts(department, rule).delivered == 0
+
+
+def test_a_target_speaking_another_version_dead_letters_with_its_answer_VER_2(department, make_app, serve):
+    agency = make_app("agency20")
+    agency.extensions["lrs"].settings.xapi_versions = ["2.0.0"]
+    served = serve(agency)
+    rule = remote_rule(department, served, version="1.0.3")
+    post(department, statement())
+    forwarder_of(department).drain()
+    dead, = services_of(department).storage.list_dead_letters(rule.id)
+    assert dead.error.startswith("400")
 
 
 def test_retry_after_is_honoured(department, agency, serve):
