@@ -238,10 +238,13 @@ def cmd_pull(args, settings):
         except XAPIValidationError:
             raise SystemExit("error: --since must be an ISO 8601 timestamp, got %r" % args.since) from None
     secret = args.secret if args.secret is not None else _read_secret()
+    progress = terminal_progress()
     puller = Puller(_storage(settings), settings, args.store, getattr(args, "from"), args.key, secret, args.version,
-                    filters=filters, since_ms=since_ms, page_limit=args.page_size, progress=terminal_progress())
+                    filters=filters, since_ms=since_ms, page_limit=args.page_size, progress=progress)
 
     def report(result):
+        if progress:
+            sys.stderr.write("\n")                     # end the progress line
         print("pulled %d statements (%d refused) in %d pages" % (result.copied, result.refused, result.pages))
     try:
         if not args.follow:

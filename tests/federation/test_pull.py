@@ -141,3 +141,33 @@ def test_the_pull_command(department, agency, serve, monkeypatch, capsys):
     assert sorted(held_by(agency)) == sorted(ids)
     with pytest.raises(SystemExit, match="401"):
         main(["pull", "--from", served.url + "/xapi/", "--key", ADMIN[0], "--secret", "wrong", "--store", "default"])
+
+
+def test_follow_keeps_copying_what_arrives_until_stopped(department, agency, serve):
+    served = serve(department)
+    first = post(department, *some_statements(2))
+    runs = []
+
+    def between_runs(seconds):
+        if len(runs) == 1:
+            post(department, *later)                          # arrives while the puller waits
+
+    later = some_statements(3)
+    pull = puller(agency, served.url, sleep=between_runs)
+    pull.follow(poll_s=0, stop=lambda: len(runs) >= 2, on_result=runs.append)
+    assert [r.copied for r in runs] == [2, 3]
+    assert sorted(held_by(agency)) == sorted(first + [s["id"] for s in later])
+
+
+def test_progress_shows_count_and_rate_on_a_terminal_only():
+    import io
+
+    from lrs.federation.pull import PullResult, terminal_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+    screen = Terminal()
+    terminal_progress(screen)(PullResult(copied=1500, pages=3))
+    assert "copied 1500 statements, 3 pages" in screen.getvalue() and "statements/s" in screen.getvalue()
+    assert terminal_progress(io.StringIO()) is None
