@@ -40,6 +40,7 @@ from ..config import ConfigError
 from ..errors import StorageUnavailable
 from ..xapi.compare import equivalent
 from ..xapi.multipart import build_multipart
+from ..xapi.signatures import check_signature
 from ..xapi.statements import StatementService
 from .copies import attachment_hashes, copier, store_copies
 
@@ -91,7 +92,7 @@ class Forwarder:
         self.session = session or requests.Session()
         self.clock = clock
         self.rand = rand
-        self.statements = StatementService(storage, settings)
+        self.statements = StatementService(storage, settings, signature_checker=check_signature)
 
     def _now_ms(self):
         return int(self.clock() * 1000)

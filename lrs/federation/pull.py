@@ -31,6 +31,7 @@ from ..errors import LRSError, NotFound
 from ..store import PullCursor
 from ..timeutil import format_ms, now_ms
 from ..xapi.multipart import media_type, parse_statement_multipart
+from ..xapi.signatures import check_signature
 from ..xapi.statements import VOIDED_VERB, StatementService
 from .copies import copier, store_copies
 from .forwarder import TRANSIENT_STATUSES, _describe, _retry_after_ms
@@ -79,7 +80,7 @@ class Puller:
         self.progress = progress
         self.sleep = sleep
         self.source = json.dumps([self.url, sorted(self.filters.items())])
-        self.statements = StatementService(storage, settings)
+        self.statements = StatementService(storage, settings, signature_checker=check_signature)
         self.principal = copier(store.id, "pull:%s" % self.url, "pull from %s" % self.url)
 
     # --- running -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ forwarder take over a crashed one's entries without delivering anything twice.
 
 Every test runs on sqlite and mongomock (the `backend` fixture of tests/federation/conftest.py).
 """
+import hashlib
 import json
 import uuid
 
@@ -14,6 +15,8 @@ from lrs.federation.forwarder import Forwarder, ForwarderOptions
 from lrs.xapi.compare import equivalent
 from tests.api.conftest import statement
 from tests.api.test_attachments import TEXT, attachment, post_multipart, served_attachments
+from tests.api.test_signatures import post_signed
+from tests.unit.test_signatures import sign, signature_attachment
 
 from .conftest import ADMIN, CUT_SHORT, FaultInjector, Stall, client_of
 
@@ -147,6 +150,22 @@ def test_remote_delivery_sends_attachments_as_multipart_MP_1(department, agency,
     statement_id, = response.get_json()
     forwarder_of(department).drain()
     assert served_attachments(client_of(agency), statement_id) == [TEXT]
+
+
+def test_signed_statements_arrive_with_their_signature_unchanged_SIG_11(department, agency, serve):
+    served = serve(agency)
+    remote_rule(department, served)
+    services_of(department).storage.create_store("agency")
+    services_of(department).forwarding.add("default", "to-agency-store", to_store="agency")
+    original = statement()
+    jws = sign(original)
+    statement_id, = post_signed(client_of(department), original, jws).get_json()
+    forwarder_of(department).drain()
+    assert served_attachments(client_of(agency), statement_id) == [jws]
+    copy = stored_in(department, "agency", [statement_id])[statement_id]
+    assert copy["attachments"] == [signature_attachment(jws)]
+    agency_store = services_of(department).storage.get_store("agency").id
+    assert services_of(department).storage.get_attachments(agency_store, [hashlib.sha256(jws).hexdigest()])
 
 
 def test_a_resend_of_delivered_statements_counts_as_delivered_CMP_2(department, agency, serve):

@@ -171,3 +171,18 @@ def test_progress_shows_count_and_rate_on_a_terminal_only():
     terminal_progress(screen)(PullResult(copied=1500, pages=3))
     assert "copied 1500 statements, 3 pages" in screen.getvalue() and "statements/s" in screen.getvalue()
     assert terminal_progress(io.StringIO()) is None
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--since", "yesterday"], "--since must be an ISO 8601 timestamp"),
+    (["--filter", "verb"], "--filter takes NAME=VALUE"),
+    (["--filter", "verbs=x"], "a pull filter takes only"),
+    (["--store", "nowhere"], "no store named 'nowhere'"),
+])
+def test_the_pull_command_refuses_bad_arguments_with_one_line(agency, monkeypatch, argv, message):
+    settings = services_of(agency).settings
+    monkeypatch.setattr("lrs.config.Settings.from_env", classmethod(lambda cls, environ=None: settings))
+    from lrs.__main__ import main
+    base = ["pull", "--from", "http://127.0.0.1:9/xapi/", "--key", "k", "--secret", "s", "--store", "default"]
+    with pytest.raises(SystemExit, match=message):
+        main(base + argv)
