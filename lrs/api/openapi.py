@@ -298,9 +298,13 @@ def _document_operations(kind, id_name, key_parameters, read_scope, write_scope,
     }
     write_responses = {"204": {"description": "stored", "headers": XAPI_HEADERS},
                        **_errors(XAPI_HEADERS, 400, 401, 403, 409, 412, 413, 503)}
-    body = {"required": True, "description": "any document; JSON objects are merged by POST (MERGE-1..MERGE-8)",
-            "content": {"application/json": {"schema": {"type": "object"}},
-                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    def body(json_schema, description):
+        return {"required": True, "description": description,
+                "content": {"application/json": {"schema": json_schema},
+                            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    put_body = body({}, "any document, kept as sent with its Content-Type (DOC-1)")
+    post_body = body({"type": "object"}, "a JSON object is merged into a stored JSON object one level deep; "
+                                         "other content is stored as by PUT when there is no document (MERGE-1..MERGE-8)")
     delete_id = document_id if kind == "State" else id_required
     return {
         "get": dict(read, summary="%s document, or the list of ids" % kind),
@@ -308,11 +312,11 @@ def _document_operations(kind, id_name, key_parameters, read_scope, write_scope,
         "put": {"tags": [kind], "summary": "store or replace a %s document" % kind,
                 "security": _security(*write_scope),
                 "parameters": key_parameters + [id_required] + conditions,
-                "requestBody": body, "responses": write_responses},
+                "requestBody": put_body, "responses": write_responses},
         "post": {"tags": [kind], "summary": "store a %s document, or merge a JSON object into it" % kind,
                  "security": _security(*write_scope),
                  "parameters": key_parameters + [id_required] + conditions,
-                 "requestBody": body, "responses": write_responses},
+                 "requestBody": post_body, "responses": write_responses},
         "delete": {"tags": [kind], "summary": ("delete one %s document, or all of the agent's for the "
                                                "activity without stateId (STATE-13)" % kind
                                                if kind == "State" else "delete a %s document" % kind),
