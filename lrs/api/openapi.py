@@ -303,23 +303,24 @@ def _document_operations(kind, id_name, key_parameters, read_scope, write_scope,
                 "content": {"application/json": {"schema": json_schema},
                             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
     put_body = body({}, "any document, kept as sent with its Content-Type (DOC-1)")
-    post_body = body({"type": "object"}, "a JSON object is merged into a stored JSON object one level deep; "
-                                         "other content is stored as by PUT when there is no document (MERGE-1..MERGE-8)")
+    post_body = body({"type": "object"}, "JSON: an object, merged one level deep into the stored JSON object "
+                                         "(MERGE-1..MERGE-8); other content only when no document exists (MERGE-3)")
     delete_id = document_id if kind == "State" else id_required
+    article = "an" if kind[0] in "AEIOU" else "a"
     return {
         "get": dict(read, summary="%s document, or the list of ids" % kind),
         "head": dict(read, summary="as GET, without a body (HEAD-1)"),
-        "put": {"tags": [kind], "summary": "store or replace a %s document" % kind,
+        "put": {"tags": [kind], "summary": "store or replace %s %s document" % (article, kind),
                 "security": _security(*write_scope),
                 "parameters": key_parameters + [id_required] + conditions,
                 "requestBody": put_body, "responses": write_responses},
-        "post": {"tags": [kind], "summary": "store a %s document, or merge a JSON object into it" % kind,
+        "post": {"tags": [kind], "summary": "store %s %s document, or merge a JSON object into it" % (article, kind),
                  "security": _security(*write_scope),
                  "parameters": key_parameters + [id_required] + conditions,
                  "requestBody": post_body, "responses": write_responses},
         "delete": {"tags": [kind], "summary": ("delete one %s document, or all of the agent's for the "
                                                "activity without stateId (STATE-13)" % kind
-                                               if kind == "State" else "delete a %s document" % kind),
+                                               if kind == "State" else "delete %s %s document" % (article, kind)),
                    "security": _security(*write_scope),
                    "parameters": key_parameters + [delete_id] + conditions,
                    "responses": {"204": {"description": "deleted (or there was none)", "headers": XAPI_HEADERS},
@@ -464,8 +465,7 @@ def build_document(versions=("1.0.3", "2.0.0")):
             "(a key and secret made with `python -m lrs credentials create`) except /xapi/about. "
             "Every answer under /xapi carries X-Experience-API-Version; every error answers JSON "
             "`{\"error\": {\"status\": ..., \"message\": ...}}` whose message names the rule broken."
-            % " and ".join(versions)),
-            "license": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}},
+            % " and ".join(versions))},
         tags=[{"name": name} for name in ("Statements", "State", "Activity Profile", "Agent Profile",
                                           "Activities", "Agents", "About", "Operations", "Documentation")],
     )
