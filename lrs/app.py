@@ -32,8 +32,9 @@ def create_app(settings=None, storage=None, announce=print):
     from .api import register_error_handlers, xapi
     from .api.alternate import AlternateSyntaxMiddleware
     from .api.body import BoundedRequest
+    from .api.openapi import openapi
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)         # no /static route: the LRS serves no such files
     app.request_class = BoundedRequest              # size limit on chunked bodies too (HTTP-9)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
@@ -42,6 +43,7 @@ def create_app(settings=None, storage=None, announce=print):
     app.extensions["lrs.storage"] = storage
     app.url_map.strict_slashes = False
     app.register_blueprint(xapi)
+    app.register_blueprint(openapi)                    # /openapi.json and /docs
     register_error_handlers(app)
     observability.init_app(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, settings.max_body_bytes)
