@@ -15,6 +15,9 @@ Collections (`_id` prefixed by the store id, so the primary index keeps stores a
                ref / void (StatementRef / voided target, to find later arrivals), body (the JSON)
   attachments  metadata per hash; the data in `attachment_chunks`, CHUNK_BYTES per document,
                so no document nears MongoDB's 16 MiB limit
+  chain        the audit chain (issue 13, lrs/store/chain.py): one document per entry, {store, n,
+               kind, seq, id, target, content, hash}; the head {n, seq, hash} lives in the store's
+               counter document as `chain`, updated in the batch's transaction
   activities, agents, documents, stores, credentials
 
 Writes use majority write concern, journaled, with a time limit (WRITE_TIMEOUT_MS); transactions
@@ -40,6 +43,7 @@ from pymongo.write_concern import WriteConcern
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
+from .chain import ChainEntry, ChainHead
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -161,6 +165,26 @@ class _Batch(BatchTransaction):
                                         "content_type": content_type, "length": len(data),
                                         "chunks": len(chunks)}, session=self.s)
 
+    def chain_head(self):
+        return _chain_head(self.db.counters.find_one({"_id": self.store}, {"chain": 1}, session=self.s))
+
+    def append_chain(self, entries):
+        if not entries:
+            return
+        self.db.chain.insert_many([{"_id": "%s/%d" % (self.store, e.n), "store": self.store, "n": e.n,
+                                    "kind": e.kind, "seq": e.seq, "id": e.id, "target": e.target,
+                                    "content": e.content, "hash": e.hash} for e in entries],
+                                  ordered=True, session=self.s)
+        last = entries[-1]
+        self.db.counters.update_one({"_id": self.store},
+                                    {"$set": {"chain": {"n": last.n, "seq": last.seq, "hash": last.hash}}},
+                                    session=self.s)
+
+
+def _chain_head(counter):
+    head = (counter or {}).get("chain")
+    return ChainHead(n=head["n"], seq=head["seq"], hash=bytes(head["hash"])) if head else ChainHead()
+
 
 class MongoStorage(StorageBackend):
     def __init__(self, url, server_selection_timeout_ms=5000, database=None, client=None,
@@ -210,6 +234,7 @@ class MongoStorage(StorageBackend):
         # only StatementRefs and voiding statements carry these: index just them
         st.create_index([("store", 1), ("ref", 1)], partialFilterExpression={"ref": {"$exists": True}})
         st.create_index([("store", 1), ("void", 1)], partialFilterExpression={"void": {"$exists": True}})
+        db.chain.create_index([("store", 1), ("n", 1)], unique=True)
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
                                    ("registration", 1), ("doc_id", 1)])
 
@@ -353,6 +378,27 @@ class MongoStorage(StorageBackend):
     def committed_order(self, store_id):
         doc = self.db.counters.find_one({"_id": store_id})
         return (doc.get("seq", 0), doc.get("stored_ms", 0)) if doc else (0, 0)
+
+    @_guarded
+    def chain_head(self, store_id):
+        return _chain_head(self.db.counters.find_one({"_id": store_id}, {"chain": 1}))
+
+    def chain_entries(self, store_id, upto_n):
+        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$lte": upto_n}}, sort=[("n", 1)])):
+            yield ChainEntry(n=doc["n"], kind=doc["kind"], seq=doc["seq"], id=doc["id"], target=doc["target"],
+                             content=bytes(doc["content"]), hash=bytes(doc["hash"]))
+
+    def statement_rows(self, store_id, upto_seq):
+        for doc in self._stream(self.db.statements.find({"store": store_id, "seq": {"$lte": upto_seq}},
+                                                        {"groups": 0}, sort=[("seq", 1)])):
+            yield self._stored(doc)
+
+    @staticmethod
+    def _stream(cursor):
+        try:
+            yield from cursor
+        except (PyMongoError, BSONError) as error:
+            raise StorageUnavailable("MongoDB unavailable: %s" % error) from error
 
     def _seq_at_or_before(self, store_id, ms):
         doc = self.db.statements.find_one({"store": store_id, "stored_ms": {"$lte": ms}}, {"seq": 1},
