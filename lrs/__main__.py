@@ -1,4 +1,4 @@
-"""Command line: python -m lrs serve | stores create|list | credentials create|list|revoke."""
+"""Command line: python -m lrs serve | stores create|list | credentials create|list|revoke | audit verify."""
 import argparse
 import os
 import sys
@@ -73,6 +73,27 @@ def cmd_credentials_revoke(args, settings):
     print("revoked %s" % args.key)
 
 
+def cmd_audit_verify(args, settings):
+    """Recompute the audit chain of one store (or of every named store); exit 1 on a difference."""
+    from .audit.verify import verify_store
+    storage = _storage(settings)
+    stores = [_store_or_exit(storage, args.store)] if args.store else storage.list_stores()
+    failed = False
+    for store in stores:
+        result = verify_store(storage, store.id)
+        if result.ok:
+            print("store %s: %d entries verify; head entry %d, seq %d, hash %s"
+                  % (store.name, result.entries, result.head.n, result.head.seq, result.head.hash.hex()))
+        else:
+            failed = True
+            print("store %s: DIFFERS at %s (%d entries verified before it)"
+                  % (store.name, result.problem, result.entries))
+    storage.close()
+    if failed:
+        raise SystemExit(1)
+    print("everything verifies")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m lrs", description="xAPI Learning Record Store")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -104,6 +125,12 @@ def build_parser():
     revoke = credentials.add_parser("revoke")
     revoke.add_argument("key")
     revoke.set_defaults(handler=cmd_credentials_revoke)
+
+    audit = commands.add_parser("audit", help="the tamper-evident history").add_subparsers(
+        dest="action", required=True)
+    verify = audit.add_parser("verify", help="recompute the hash chain; exit 1 at the first difference")
+    verify.add_argument("--store", default=None, help="one store's name (default: every store)")
+    verify.set_defaults(handler=cmd_audit_verify)
     return parser
 
 
