@@ -37,6 +37,7 @@ class Services:
     activities: ActivityService
     agents: AgentService
     cursors: CursorCodec
+    checkpointer: object = None        # lrs.audit.checkpoints.Checkpointer when signing is set up
 
 
 def build_services(settings, storage, metrics=None):
@@ -50,7 +51,17 @@ def build_services(settings, storage, metrics=None):
         documents=DocumentService(storage, settings),
         activities=ActivityService(storage),
         agents=AgentService(storage),
-        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit))
+        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit),
+        checkpointer=checkpointer(settings, storage))
+
+
+def checkpointer(settings, storage):
+    """The audit Checkpointer (not started) when LRS_SIGNING_KEY_FILE is set, else None."""
+    if not settings.signing_key_file:
+        return None
+    from .audit.checkpoints import Checkpointer, load_signing_key
+    key = load_signing_key(settings.signing_key_file, settings.signing_key_generate)
+    return Checkpointer(storage, key, settings.checkpoint_every_entries, settings.checkpoint_every_seconds)
 
 
 def cursor_key(settings, storage):
@@ -82,5 +93,8 @@ def preflight(environ=None):
     Raises ConfigError or StorageUnavailable, whose message is the one line to print.
     """
     settings = Settings.from_env(environ)
+    if settings.signing_key_file:             # a missing key stops start-up unless it may be made
+        from .audit.checkpoints import load_signing_key
+        load_signing_key(settings.signing_key_file, settings.signing_key_generate)
     open_configured_storage(settings).close()
     return settings

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..store.chain import GENESIS, VOIDING, ChainHead, content_hash, entry_hash
+from ..timeutil import format_ms
 
 
 @dataclass
@@ -57,10 +58,12 @@ class _Mismatch(Exception):
         self.problem = problem
 
 
-def verify_store(storage, store_id):
-    """Verification of one store's chain against its statements."""
+def verify_store(storage, store_id, checkpoints=()):
+    """Verification of one store's chain against its statements and, when given, against
+    checkpoints (chain.Checkpoint, their signatures checked by the caller): the recomputed hash
+    at each checkpoint's entry must be the one it signed."""
     head = storage.chain_head(store_id)
-    walk = _Walk()
+    walk = _Walk({c.n: c for c in checkpoints})
     try:
         walk.run(storage, store_id, head)
     except _Mismatch as mismatch:
@@ -69,7 +72,8 @@ def verify_store(storage, store_id):
 
 
 class _Walk:
-    def __init__(self):
+    def __init__(self, checkpoints):
+        self.checkpoints = checkpoints
         self.n, self.seq, self.previous, self.checked = 0, 0, GENESIS, 0
         self.targets = set()              # what the voiding entries void
         self.flagged = {}                 # id -> seq of statements the database says are voided
@@ -83,6 +87,11 @@ class _Walk:
             row = next(rows, None)
             self._check(entry, row)
             self.n, self.seq, self.checked = entry.n, entry.seq, self.checked + 1
+        beyond = [n for n in self.checkpoints if n > self.n]
+        if beyond:
+            checkpoint = self.checkpoints[min(beyond)]
+            raise _Mismatch(Problem(self.n + 1, None, None, "the chain ends at entry %d, before the checkpoint of "
+                                    "%s at entry %d" % (self.n, format_ms(checkpoint.made_ms), checkpoint.n)))
         if self.n != head.n:
             raise _Mismatch(Problem(self.n + 1, None, None, "entry missing (the chain head names entry %d)"
                                     % head.n))
@@ -110,6 +119,10 @@ class _Walk:
         if computed != entry.hash:
             raise _Mismatch(Problem(what="entry hash differs: this entry or an earlier one was rewritten", **where))
         self.previous = computed
+        checkpoint = self.checkpoints.get(entry.n)
+        if checkpoint is not None and (checkpoint.hash, checkpoint.seq) != (computed, entry.seq):
+            raise _Mismatch(Problem(what="the recomputed chain differs from the checkpoint signed at %s: the chain "
+                                    "was rewritten up to here" % format_ms(checkpoint.made_ms), **where))
         if entry.kind == VOIDING:
             self.targets.add(entry.target)
         if row.voided:

@@ -240,6 +240,14 @@ class StorageBackend(ABC):
         """Iterate every StoredStatement of the store with seq <= upto_seq (voided ones too), in seq
         order, as kept: flags and body straight from the database."""
 
+    @abstractmethod
+    def add_checkpoint(self, checkpoint):
+        """Keep a chain.Checkpoint; False (and nothing changed) when the store has one at its n."""
+
+    @abstractmethod
+    def list_checkpoints(self, store_id) -> list:
+        """The store's chain.Checkpoints in n order."""
+
     # activities and agents
     @abstractmethod
     def get_activity_definition(self, store_id, activity_id) -> Optional[dict]: ...

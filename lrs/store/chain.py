@@ -44,6 +44,18 @@ class ChainEntry:
 
 
 @dataclass
+class Checkpoint:
+    """A signed statement of a store's chain head at some time (lrs/audit/checkpoints.py)."""
+
+    store_id: str
+    n: int
+    seq: int
+    hash: bytes
+    made_ms: int
+    signature: bytes
+
+
+@dataclass
 class ChainHead:
     n: int = 0
     seq: int = 0

@@ -18,6 +18,7 @@ Collections (`_id` prefixed by the store id, so the primary index keeps stores a
   chain        the audit chain (issue 13, lrs/store/chain.py): one document per entry, {store, n,
                kind, seq, id, target, content, hash}; the head {n, seq, hash} lives in the store's
                counter document as `chain`, updated in the batch's transaction
+  checkpoints  signed chain heads, {store, n, seq, hash, made_ms, signature}, `_id` store/n
   activities, agents, documents, stores, credentials
 
 Writes use majority write concern, journaled, with a time limit (WRITE_TIMEOUT_MS); transactions
@@ -43,7 +44,7 @@ from pymongo.write_concern import WriteConcern
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
-from .chain import ChainEntry, ChainHead
+from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -235,6 +236,7 @@ class MongoStorage(StorageBackend):
         st.create_index([("store", 1), ("ref", 1)], partialFilterExpression={"ref": {"$exists": True}})
         st.create_index([("store", 1), ("void", 1)], partialFilterExpression={"void": {"$exists": True}})
         db.chain.create_index([("store", 1), ("n", 1)], unique=True)
+        db.checkpoints.create_index([("store", 1), ("n", 1)], unique=True)
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
                                    ("registration", 1), ("doc_id", 1)])
 
@@ -392,6 +394,23 @@ class MongoStorage(StorageBackend):
         for doc in self._stream(self.db.statements.find({"store": store_id, "seq": {"$lte": upto_seq}},
                                                         {"groups": 0}, sort=[("seq", 1)])):
             yield self._stored(doc)
+
+    @_guarded
+    def add_checkpoint(self, checkpoint):
+        c = checkpoint
+        try:
+            self.db.checkpoints.insert_one({"_id": "%s/%d" % (c.store_id, c.n), "store": c.store_id, "n": c.n,
+                                            "seq": c.seq, "hash": c.hash, "made_ms": c.made_ms,
+                                            "signature": c.signature})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @_guarded
+    def list_checkpoints(self, store_id):
+        return [Checkpoint(store_id=store_id, n=d["n"], seq=d["seq"], hash=bytes(d["hash"]), made_ms=d["made_ms"],
+                           signature=bytes(d["signature"]))
+                for d in self.db.checkpoints.find({"store": store_id}, sort=[("n", 1)])]
 
     @staticmethod
     def _stream(cursor):

@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
-from .chain import ChainEntry, ChainHead
+from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -171,6 +171,14 @@ MIGRATIONS = [
             n INTEGER NOT NULL,
             seq INTEGER NOT NULL,
             hash BLOB NOT NULL)""",
+        """CREATE TABLE checkpoints (
+            sid INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            made_ms INTEGER NOT NULL,
+            signature BLOB NOT NULL,
+            PRIMARY KEY (sid, n))""",
     ],
 ]
 
@@ -788,6 +796,25 @@ class SQLiteStorage(StorageBackend):
                 "ORDER BY pk", (base, base | min(upto_seq, SEQ_MAX))):
             yield StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms, voided=bool(voided),
                                   is_voiding=bool(voiding), body=bytes(body))
+
+    @_translated
+    def add_checkpoint(self, checkpoint):
+        c = checkpoint
+        with self._write() as conn:
+            sid = self._sid_for_write(conn, c.store_id)
+            return conn.execute("INSERT OR IGNORE INTO checkpoints (sid, n, seq, hash, made_ms, signature) "
+                                "VALUES (?, ?, ?, ?, ?, ?)", (sid, c.n, c.seq, c.hash, c.made_ms, c.signature)
+                                ).rowcount == 1
+
+    @_translated
+    def list_checkpoints(self, store_id):
+        sid = self._sid(store_id)
+        if sid is None:
+            return []
+        return [Checkpoint(store_id=store_id, n=n, seq=seq, hash=bytes(hash_), made_ms=made_ms,
+                           signature=bytes(signature))
+                for n, seq, hash_, made_ms, signature in self._read(
+                    "SELECT n, seq, hash, made_ms, signature FROM checkpoints WHERE sid = ? ORDER BY n", (sid,))]
 
     def _stream(self, sql, params):
         """Rows of a long read on a connection of its own (the thread's connection stays free for
