@@ -39,6 +39,8 @@ def create_app(settings=None, storage=None, announce=print):
     app.extensions["lrs.storage"] = storage
     app.url_map.strict_slashes = False
     app.register_blueprint(xapi)
+    from .api.reports import reports
+    app.register_blueprint(reports)
     register_error_handlers(app)
     observability.init_app(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, settings.max_body_bytes)

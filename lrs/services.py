@@ -2,6 +2,7 @@
 import secrets
 from dataclasses import dataclass
 
+from .audit.service import AuditService
 from .auth import Authenticator
 from .throttle import FailureThrottle
 from .config import ConfigError, Settings
@@ -38,10 +39,12 @@ class Services:
     agents: AgentService
     cursors: CursorCodec
     checkpointer: object = None        # lrs.audit.checkpoints.Checkpointer when signing is set up
+    audit: object = None               # lrs.audit.service.AuditService
 
 
 def build_services(settings, storage, metrics=None):
     metrics = metrics or NoMetrics()
+    signing = checkpointer(settings, storage)
     return Services(
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds, throttle=FailureThrottle(
@@ -52,7 +55,7 @@ def build_services(settings, storage, metrics=None):
         activities=ActivityService(storage),
         agents=AgentService(storage),
         cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit),
-        checkpointer=checkpointer(settings, storage))
+        checkpointer=signing, audit=AuditService(storage, signing))
 
 
 def checkpointer(settings, storage):
