@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from .audit.service import AuditService
 from .auth import Authenticator
+from .reports.service import ReportService
 from .throttle import FailureThrottle
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
@@ -40,6 +41,7 @@ class Services:
     cursors: CursorCodec
     checkpointer: object = None        # lrs.audit.checkpoints.Checkpointer when signing is set up
     audit: object = None               # lrs.audit.service.AuditService
+    reports: object = None             # lrs.reports.service.ReportService
 
 
 def build_services(settings, storage, metrics=None):
@@ -55,7 +57,8 @@ def build_services(settings, storage, metrics=None):
         activities=ActivityService(storage),
         agents=AgentService(storage),
         cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit),
-        checkpointer=signing, audit=AuditService(storage, signing))
+        checkpointer=signing, audit=AuditService(storage, signing),
+        reports=ReportService(storage, settings.fallback_xapi_version))
 
 
 def checkpointer(settings, storage):

@@ -30,3 +30,10 @@ def audit_key():
 def audit_checkpoints():
     """The signed checkpoints of the credential's store, oldest first (after=N: only newer ones)."""
     return jsonify(lrs().audit.checkpoints(g.principal, request.args.to_dict()))
+
+
+@reports.route("/transcript", methods=["GET"])
+def transcript():
+    """One learner's transcript (agent=JSON), JSON or CSV (format=csv or Accept: text/csv), streamed."""
+    media_type, chunks = lrs().reports.transcript(g.principal, request.args.to_dict(), request.headers.get("Accept"))
+    return Response(chunks, mimetype=media_type)         # the chunks need no request context
