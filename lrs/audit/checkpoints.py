@@ -159,10 +159,15 @@ class Checkpointer:
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
         self._thread = None
+        self._last_seen = {}          # store id -> the newest Checkpoint seen (any worker's)
 
     def _last(self, store_id):
-        checkpoints = self.storage.list_checkpoints(store_id)
-        return checkpoints[-1] if checkpoints else None
+        """The store's newest checkpoint, reading only those newer than the last one seen."""
+        last = self._last_seen.get(store_id)
+        newer = self.storage.list_checkpoints(store_id, last.n if last else 0)
+        if newer:
+            last = self._last_seen[store_id] = newer[-1]
+        return last
 
     def tick(self, final=False):
         """Checkpoint each store that is due (every store with unsigned entries when final)."""

@@ -26,5 +26,5 @@ class AuditService:
         if self.checkpointer is None:
             raise NotFound(NO_KEY)
         return {"store": principal.store_id,
-                "checkpoints": [checkpoint_json(c) for c in self.storage.list_checkpoints(principal.store_id)
-                                if c.n > int(after)]}
+                "checkpoints": [checkpoint_json(c) for c in self.storage.list_checkpoints(principal.store_id,
+                                                                                          int(after))]}

@@ -245,8 +245,8 @@ class StorageBackend(ABC):
         """Keep a chain.Checkpoint; False (and nothing changed) when the store has one at its n."""
 
     @abstractmethod
-    def list_checkpoints(self, store_id) -> list:
-        """The store's chain.Checkpoints in n order."""
+    def list_checkpoints(self, store_id, after_n=0) -> list:
+        """The store's chain.Checkpoints of entries after after_n, in n order."""
 
     # activities and agents
     @abstractmethod

@@ -407,10 +407,11 @@ class MongoStorage(StorageBackend):
         return True
 
     @_guarded
-    def list_checkpoints(self, store_id):
+    def list_checkpoints(self, store_id, after_n=0):
         return [Checkpoint(store_id=store_id, n=d["n"], seq=d["seq"], hash=bytes(d["hash"]), made_ms=d["made_ms"],
                            signature=bytes(d["signature"]))
-                for d in self.db.checkpoints.find({"store": store_id}, sort=[("n", 1)])]
+                for d in self.db.checkpoints.find({"store": store_id, "n": {"$gt": after_n}},
+                                                        sort=[("n", 1)])]
 
     @staticmethod
     def _stream(cursor):

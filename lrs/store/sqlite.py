@@ -807,14 +807,15 @@ class SQLiteStorage(StorageBackend):
                                 ).rowcount == 1
 
     @_translated
-    def list_checkpoints(self, store_id):
+    def list_checkpoints(self, store_id, after_n=0):
         sid = self._sid(store_id)
         if sid is None:
             return []
         return [Checkpoint(store_id=store_id, n=n, seq=seq, hash=bytes(hash_), made_ms=made_ms,
                            signature=bytes(signature))
                 for n, seq, hash_, made_ms, signature in self._read(
-                    "SELECT n, seq, hash, made_ms, signature FROM checkpoints WHERE sid = ? ORDER BY n", (sid,))]
+                    "SELECT n, seq, hash, made_ms, signature FROM checkpoints WHERE sid = ? AND n > ? ORDER BY n",
+                    (sid, after_n))]
 
     def _stream(self, sql, params):
         """Rows of a long read on a connection of its own (the thread's connection stays free for
