@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import schemas
+from schemas.versions import SUPPORTED_VERSIONS
 
 from ..store import StatementQuery
 from ..timeutil import format_ms
@@ -50,7 +51,7 @@ def duration_seconds(text):
 
 
 def _timestamp_ms(text):
-    for version in ("2.0.0", "1.0.3"):
+    for version in SUPPORTED_VERSIONS:         # a stored statement met the syntax of its own version
         try:
             return schemas.parse_timestamp(text, version)
         except schemas.XAPIValidationError:
