@@ -1,7 +1,12 @@
-"""Command line: python -m lrs serve | stores create|list | credentials create|list|revoke | audit verify."""
+"""Command line: python -m lrs serve | stores create|list | credentials create|list|revoke |
+forwarding add|list|pause|resume|remove|new-key | audit verify|keygen|checkpoint."""
 import argparse
+import getpass
+import json
 import os
 import sys
+
+from schemas.versions import XAPI_2_0_0
 
 from .auth import create_credential, parse_scopes
 from .config import ConfigError, Settings
@@ -138,6 +143,90 @@ def cmd_audit_checkpoint(args, settings):
         print("store %s: %s" % (store.name, "signed entry %d" % checkpoint.n if checkpoint else "nothing new to sign"))
 
 
+def _forwarding(settings):
+    from .federation.forwarding import ForwardingService
+    return ForwardingService(_storage(settings), settings)
+
+
+def _read_secret():
+    """The remote target's secret: asked for on a terminal, else the first line of standard input
+    (never an argument: arguments show in process lists and shell history)."""
+    if sys.stdin.isatty():
+        return getpass.getpass("secret of the key on the target LRS: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_forwarding_add(args, settings):
+    service = _forwarding(settings)
+    params = {name: getattr(args, name) for name in ("verb", "activity", "agent", "registration")
+              if getattr(args, name) is not None}
+    for name in ("related_activities", "related_agents"):
+        if getattr(args, name):
+            params[name] = "true"
+    secret = _read_secret() if args.endpoint else None
+    rule = service.add(args.store, args.name, filter=params, to_store=args.to_store, endpoint=args.endpoint,
+                       key=args.key, secret=secret, version=args.version)
+    print("added forwarding rule %s of store %s (id %s)" % (rule.name, args.store, rule.id))
+
+
+def cmd_forwarding_list(args, settings):
+    states = _forwarding(settings).states(args.store)
+    if args.json:
+        print(json.dumps([state.as_dict() for state in states], indent=2))
+        return
+    for state in states:
+        d = state.as_dict()
+        age = "-" if d["oldest_pending_age_ms"] is None else "%.1fs" % (d["oldest_pending_age_ms"] / 1000.0)
+        print("%s\t%s\t-> %s\t%s\tpending %d\tin flight %d\tdelivered %d\tdead %d\toldest %s\tfilter %s%s"
+              % (d["store"], d["name"], d["target"], d["state"], d["pending"], d["in_flight"], d["delivered"],
+                 d["dead"], age, json.dumps(d["filter"]) if d["filter"] else "all",
+                 "\tlast error: %s" % d["last_error"] if d["last_error"] else ""))
+
+
+def _forwarding_action(action, done):
+    def handler(args, settings):
+        getattr(_forwarding(settings), action)(args.store, args.name)
+        print("%s forwarding rule %s of store %s" % (done, args.name, args.store))
+    return handler
+
+
+def cmd_forwarding_new_key(args, settings):
+    from .federation.secrets import new_key
+    print(new_key())
+
+
+def _add_forwarding_parser(commands):
+    forwarding = commands.add_parser("forwarding", help="forwarding rules (federation)").add_subparsers(
+        dest="action", required=True)
+    add = forwarding.add_parser("add", help="forward a store's matching statements to another store or LRS; "
+                                            "a remote target's secret is read from standard input")
+    add.add_argument("--store", default="default", help="the store whose statements are forwarded")
+    add.add_argument("name")
+    target = add.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to-store", help="another store of this deployment")
+    target.add_argument("--endpoint", help="a remote xAPI LRS, e.g. https://agency.example.gov/xapi/")
+    add.add_argument("--key", help="the key of a credential on the remote LRS")
+    add.add_argument("--version", default=XAPI_2_0_0, help="the xAPI version to speak to the remote LRS")
+    add.add_argument("--verb", help="filter: verb IRI")
+    add.add_argument("--activity", help="filter: activity IRI")
+    add.add_argument("--agent", help="filter: agent as JSON, e.g. '{\"mbox\": \"mailto:a@example.gov\"}'")
+    add.add_argument("--registration", help="filter: registration UUID")
+    add.add_argument("--related-activities", action="store_true")
+    add.add_argument("--related-agents", action="store_true")
+    add.set_defaults(handler=cmd_forwarding_add)
+    listing = forwarding.add_parser("list", help="rules and their state")
+    listing.add_argument("--store", default=None)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_forwarding_list)
+    for action, done in (("pause", "paused"), ("resume", "resumed"), ("remove", "removed")):
+        parser = forwarding.add_parser(action)
+        parser.add_argument("--store", default="default")
+        parser.add_argument("name")
+        parser.set_defaults(handler=_forwarding_action(action, done))
+    forwarding.add_parser("new-key", help="print a new key for LRS_SECRET_KEY").set_defaults(
+        handler=cmd_forwarding_new_key)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m lrs", description="xAPI Learning Record Store")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +258,7 @@ def build_parser():
     revoke = credentials.add_parser("revoke")
     revoke.add_argument("key")
     revoke.set_defaults(handler=cmd_credentials_revoke)
+    _add_forwarding_parser(commands)
 
     audit = commands.add_parser("audit", help="the tamper-evident history").add_subparsers(
         dest="action", required=True)

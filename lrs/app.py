@@ -6,7 +6,9 @@ from flask import Flask
 from . import observability
 from .auth import ensure_admin
 from .config import Settings
+from .errors import StorageUnavailable
 from .services import build_services, open_configured_storage
+from .store.opening import open_or_retry
 
 
 class _ObservedMetrics:
@@ -23,8 +25,11 @@ def create_app(settings=None, storage=None, announce=print):
     """The WSGI application for the settings (default: from the environment)."""
     settings = settings or Settings.from_env()
     if storage is None:
-        storage = open_configured_storage(settings)
-    ensure_admin(storage, settings, announce=announce)
+        # a database that cannot be opened now must not stop the worker from starting (issue 17)
+        storage = open_or_retry(lambda: open_configured_storage(settings),
+                                prepare=lambda opened: ensure_admin(opened, settings, announce=announce))
+    else:
+        ensure_admin(storage, settings, announce=announce)
 
     from .api import register_error_handlers, xapi
     from .api.alternate import AlternateSyntaxMiddleware
@@ -53,5 +58,8 @@ def create_app(settings=None, storage=None, announce=print):
         checkpointer.start()
         atexit.register(checkpointer.shutdown)
     if settings.admin_key:                  # wrong secrets for it are refused without the KDF
-        app.extensions["lrs"].authenticator.remember(settings.admin_key, settings.admin_secret)
+        try:
+            app.extensions["lrs"].authenticator.remember(settings.admin_key, settings.admin_secret)
+        except StorageUnavailable:          # not open yet: remembered at its first verification
+            pass
     return app

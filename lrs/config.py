@@ -58,6 +58,7 @@ class Settings:
     admin_key: str = ""
     admin_secret: str = ""
     cursor_key: str = ""
+    secret_key: str = ""
     public_url: str = "http://localhost:8000"
     max_body_bytes: int = 20 * 1024 * 1024
     max_document_bytes: int = 2 * 1024 * 1024
@@ -93,6 +94,7 @@ class Settings:
             "LRS_ADMIN_KEY": ("admin_key", str),
             "LRS_ADMIN_SECRET": ("admin_secret", str),
             "LRS_CURSOR_KEY": ("cursor_key", str),
+            "LRS_SECRET_KEY": ("secret_key", str),
             "LRS_PUBLIC_URL": ("public_url", str),
             "LRS_MAX_BODY_BYTES": ("max_body_bytes", lambda n, v: _int(n, v, 1024)),
             "LRS_MAX_DOCUMENT_BYTES": ("max_document_bytes", lambda n, v: _int(n, v, 1)),
@@ -142,6 +144,9 @@ class Settings:
         if self.cursor_key and len(self.cursor_key) < MIN_CURSOR_KEY_LENGTH:
             raise ConfigError("LRS_CURSOR_KEY must be at least %d characters (e.g. 64 random hex digits), got %d"
                               % (MIN_CURSOR_KEY_LENGTH, len(self.cursor_key)))
+        if self.secret_key:
+            from .federation.secrets import SecretBox
+            SecretBox(self.secret_key)                 # ConfigError for a malformed key
         if self.admin_secret:
             from .auth import check_strength
             try:

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from .audit.service import AuditService
 from .auth import Authenticator
 from .reports.service import ReportService
-from .throttle import FailureThrottle
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
+from .federation.forwarding import ForwardingService
 from .store import open_storage
+from .throttle import FailureThrottle
 from .xapi.activities import ActivityService
 from .xapi.agents import AgentService
 from .xapi.documents import DocumentService
@@ -39,6 +40,7 @@ class Services:
     activities: ActivityService
     agents: AgentService
     cursors: CursorCodec
+    forwarding: ForwardingService
     checkpointer: object = None        # lrs.audit.checkpoints.Checkpointer when signing is set up
     audit: object = None               # lrs.audit.service.AuditService
     reports: object = None             # lrs.reports.service.ReportService
@@ -56,7 +58,8 @@ def build_services(settings, storage, metrics=None):
         documents=DocumentService(storage, settings),
         activities=ActivityService(storage),
         agents=AgentService(storage),
-        cursors=CursorCodec(cursor_key(settings, storage), settings.statement_page_limit),
+        cursors=_cursor_codec(settings, storage),
+        forwarding=ForwardingService(storage, settings),
         checkpointer=signing, audit=AuditService(storage, signing),
         reports=ReportService(storage, settings.fallback_xapi_version))
 
@@ -68,6 +71,28 @@ def checkpointer(settings, storage):
     from .audit.checkpoints import Checkpointer, load_signing_key
     key = load_signing_key(settings.signing_key_file, settings.signing_key_generate)
     return Checkpointer(storage, key, settings.checkpoint_every_entries, settings.checkpoint_every_seconds)
+
+
+def _cursor_codec(settings, storage):
+    try:
+        return CursorCodec(cursor_key(settings, storage), settings.statement_page_limit)
+    except StorageUnavailable:          # a worker whose database opens later (issue 17)
+        return _CursorCodecOnFirstUse(settings, storage)
+
+
+class _CursorCodecOnFirstUse:
+    """The CursorCodec made when first used, once the database (which may keep its key) is open."""
+
+    def __init__(self, settings, storage):
+        self._settings, self._storage, self._codec = settings, storage, None
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._codec is None:
+            self._codec = CursorCodec(cursor_key(self._settings, self._storage),
+                                      self._settings.statement_page_limit)
+        return getattr(self._codec, name)
 
 
 def cursor_key(settings, storage):
@@ -102,5 +127,9 @@ def preflight(environ=None):
     if settings.signing_key_file:             # a missing key stops start-up unless it may be made
         from .audit.checkpoints import load_signing_key
         load_signing_key(settings.signing_key_file, settings.signing_key_generate)
-    open_configured_storage(settings).close()
+    storage = open_configured_storage(settings)
+    try:
+        ForwardingService(storage, settings).check_secrets()      # refuse rules it cannot use
+    finally:
+        storage.close()
     return settings

@@ -148,6 +148,60 @@ class Document:
     updated_ms: int
 
 
+# --- forwarding (federation, issue 12) ---------------------------------------------------
+
+@dataclass
+class ForwardingRule:
+    """Forward the statements of `store_id` that match `filters` to a target (issue 12).
+
+    The target is another store of this deployment (`target_store_id`) or a remote xAPI LRS
+    (`endpoint`, HTTP Basic `key` and secret, the xAPI `version` to speak). The store keeps the
+    secret only as `secret_sealed`, encrypted by the service layer; it never sees the secret.
+    `filter` is the rule's filter as given (xAPI query parameters), `filters` its compiled
+    [(kind, value)] pairs with the statement query's semantics: all must match within one key
+    group of a statement (QRY-13, QRY-24). A paused rule (`active` False) still collects outbox
+    entries, so that nothing is lost while it is paused; it only is not delivered."""
+
+    id: str
+    store_id: str
+    name: str
+    target_store_id: Optional[str] = None
+    endpoint: str = ""
+    key: str = ""
+    secret_sealed: bytes = b""
+    version: str = ""
+    filter: dict = field(default_factory=dict)
+    filters: list = field(default_factory=list)
+    active: bool = True
+    created_ms: int = 0
+
+    @property
+    def remote(self):
+        return self.target_store_id is None
+
+
+@dataclass
+class OutboxEntry:
+    """One statement (by its store's seq) to deliver under one rule."""
+
+    rule_id: str
+    seq: int
+    statement_id: str
+    created_ms: int                 # the statement's stored time
+    attempts: int = 0               # claims so far
+    error: str = ""                 # a dead letter's reason: the target's answer
+
+
+@dataclass
+class ForwardingCounts:
+    pending: int                    # to deliver, not leased now
+    in_flight: int                  # leased by a forwarder now
+    delivered: int
+    dead: int
+    oldest_pending_ms: Optional[int]   # stored time of the oldest undelivered (pending or in flight)
+    last_error: str
+
+
 class StorageBackend(ABC):
     """What every backend implements. See tests/store/ for the contract tests.
 
@@ -296,3 +350,62 @@ class StorageBackend(ABC):
         bytes: when several create at once, one value wins and all of them return it. Secrets are
         never listed or returned by any other method.
         """
+
+    # forwarding rules (issue 12)
+    @abstractmethod
+    def add_forwarding_rule(self, rule: ForwardingRule):
+        """Keep a new rule; ValueError when its store has a rule of that name."""
+
+    @abstractmethod
+    def get_forwarding_rule(self, rule_id) -> Optional[ForwardingRule]: ...
+
+    @abstractmethod
+    def list_forwarding_rules(self, store_id=None) -> list:
+        """[ForwardingRule] of a store (of every store when None), ordered by store id and name."""
+
+    @abstractmethod
+    def set_forwarding_rule_active(self, rule_id, active) -> bool:
+        """Pause (False) or resume (True) a rule; True when the rule exists."""
+
+    @abstractmethod
+    def remove_forwarding_rule(self, rule_id) -> bool:
+        """Remove a rule and its outbox entries at once; True when it existed."""
+
+    # the outbox: entries are written by insert_statements, in the batch's transaction
+    @abstractmethod
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms) -> list:
+        """Lease up to `limit` of the rule's oldest undelivered entries to `owner` until
+        now_ms + lease_ms; [OutboxEntry] in seq order.
+
+        Entries are delivered in order, one claimer per rule at a time: nothing is returned while
+        another owner's lease on one of the rule's entries holds, or while the oldest entry waits
+        for its retry time. An expired lease is taken over. Each claim counts an attempt."""
+
+    @abstractmethod
+    def complete_outbox(self, rule_id, owner, seqs) -> int:
+        """Those of seqs still leased by owner are delivered (removed, counted); how many."""
+
+    @abstractmethod
+    def release_outbox(self, rule_id, owner, seqs, retry_at_ms, error) -> int:
+        """Give back those of seqs still leased by owner, to be claimed again from retry_at_ms;
+        `error` becomes the rule's last error. How many."""
+
+    @abstractmethod
+    def dead_letter_outbox(self, rule_id, owner, errors) -> int:
+        """Move the entries {seq: the target's answer} still leased by owner to dead letters;
+        how many. The last of the errors becomes the rule's last error."""
+
+    @abstractmethod
+    def list_dead_letters(self, rule_id, limit=100) -> list:
+        """The rule's dead letters, [OutboxEntry] in seq order, `error` set."""
+
+    @abstractmethod
+    def retry_dead_letters(self, rule_id, seqs=None) -> int:
+        """Put dead letters (all when seqs is None) back to be delivered; how many."""
+
+    @abstractmethod
+    def drop_dead_letters(self, rule_id, seqs=None) -> int:
+        """Forget dead letters (all when seqs is None); how many."""
+
+    @abstractmethod
+    def forwarding_counts(self, rule_id, now_ms) -> ForwardingCounts: ...

@@ -20,6 +20,9 @@ Collections (`_id` prefixed by the store id, so the primary index keeps stores a
                counter document as `chain`, updated in the batch's transaction
   checkpoints  signed chain heads, {store, n, seq, hash, made_ms, signature}, `_id` store/n
   activities, agents, documents, stores, credentials
+  forwarding_rules  one per rule (issue 12), with its delivered count and last error
+  outbox       `_id` rule/seq: what a rule still has to deliver (or its dead letters), written
+               in the statement batch's transaction; leases are owner + lease_until
 
 Writes use majority write concern, journaled, with a time limit (WRITE_TIMEOUT_MS); transactions
 read a snapshot. Transient transaction errors are retried with exponential back-off and jitter,
@@ -43,7 +46,8 @@ from pymongo.write_concern import WriteConcern
 
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
-from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
+from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, StatementPage, StorageBackend,
+                   StoredStatement, StoreInfo)
 from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
@@ -56,6 +60,10 @@ _FIRST_BACKOFF_S, _MAX_BACKOFF_S = 0.005, 0.5
 
 def _key(kind, value):
     return "%s|%s" % (kind, value)
+
+
+def _outbox_id(rule_id, seq):
+    return "%s/%020d" % (rule_id, seq)
 
 
 def _dumps(value):
@@ -166,6 +174,19 @@ class _Batch(BatchTransaction):
                                         "content_type": content_type, "length": len(data),
                                         "chunks": len(chunks)}, session=self.s)
 
+    def forwarding_rules(self):
+        return [(d["_id"], [tuple(p) for p in d["filters"]])
+                for d in self.db.forwarding_rules.find({"store": self.store}, {"filters": 1}, session=self.s)]
+
+    def key_groups_of(self, statement_id):
+        return [{tuple(key.split("|", 1)) for key in keys} for _, keys in self.groups_of(statement_id) or []]
+
+    def add_outbox(self, entries):
+        self.db.outbox.insert_many([
+            {"_id": _outbox_id(e.rule_id, e.seq), "rule": e.rule_id, "seq": e.seq, "statement_id": e.statement_id,
+             "created_ms": e.created_ms, "dead": False, "owner": "", "lease_until": 0, "retry_at": 0,
+             "attempts": 0, "error": ""} for e in entries], session=self.s)
+
     def chain_head(self):
         return _chain_head(self.db.counters.find_one({"_id": self.store}, {"chain": 1}, session=self.s))
 
@@ -235,6 +256,8 @@ class MongoStorage(StorageBackend):
         # only StatementRefs and voiding statements carry these: index just them
         st.create_index([("store", 1), ("ref", 1)], partialFilterExpression={"ref": {"$exists": True}})
         st.create_index([("store", 1), ("void", 1)], partialFilterExpression={"void": {"$exists": True}})
+        db.forwarding_rules.create_index([("store", 1), ("name", 1)], unique=True)
+        db.outbox.create_index([("rule", 1), ("dead", 1), ("seq", 1)])
         db.chain.create_index([("store", 1), ("n", 1)], unique=True)
         db.checkpoints.create_index([("store", 1), ("n", 1)], unique=True)
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
@@ -542,3 +565,141 @@ class MongoStorage(StorageBackend):
         except DuplicateKeyError:
             pass
         return bytes(self.db.secrets.find_one({"_id": name})["value"])
+
+    # --- forwarding rules and the outbox (issue 12) ------------------------------------
+
+    @staticmethod
+    def _rule(d):
+        return ForwardingRule(id=d["_id"], store_id=d["store"], name=d["name"], target_store_id=d.get("target_store"),
+                              endpoint=d["endpoint"], key=d["key"], secret_sealed=bytes(d["secret_sealed"]),
+                              version=d["version"], filter=json.loads(d["filter"]),
+                              filters=[tuple(p) for p in d["filters"]], active=bool(d["active"]),
+                              created_ms=d["created_ms"])
+
+    @_guarded
+    def add_forwarding_rule(self, rule):
+        try:
+            self.db.forwarding_rules.insert_one({
+                "_id": rule.id, "store": rule.store_id, "name": rule.name, "target_store": rule.target_store_id,
+                "endpoint": rule.endpoint, "key": rule.key, "secret_sealed": bytes(rule.secret_sealed),
+                "version": rule.version, "filter": _dumps(rule.filter), "filters": [list(p) for p in rule.filters],
+                "active": bool(rule.active), "created_ms": rule.created_ms, "delivered": 0, "last_error": ""})
+        except DuplicateKeyError:
+            raise ValueError("the store has a forwarding rule named %r" % rule.name) from None
+
+    @_guarded
+    def get_forwarding_rule(self, rule_id):
+        doc = self.db.forwarding_rules.find_one({"_id": rule_id})
+        return self._rule(doc) if doc else None
+
+    @_guarded
+    def list_forwarding_rules(self, store_id=None):
+        query = {} if store_id is None else {"store": store_id}
+        return [self._rule(d) for d in self.db.forwarding_rules.find(query, sort=[("store", 1), ("name", 1)])]
+
+    @_guarded
+    def set_forwarding_rule_active(self, rule_id, active):
+        return self.db.forwarding_rules.update_one({"_id": rule_id},
+                                                   {"$set": {"active": bool(active)}}).matched_count == 1
+
+    @_guarded
+    def remove_forwarding_rule(self, rule_id):
+        def work(session):
+            self.db.outbox.delete_many({"rule": rule_id}, session=session)
+            return self.db.forwarding_rules.delete_one({"_id": rule_id}, session=session).deleted_count == 1
+        return self._in_transaction(work)
+
+    @staticmethod
+    def _entry(d):
+        return OutboxEntry(rule_id=d["rule"], seq=d["seq"], statement_id=d["statement_id"],
+                           created_ms=d["created_ms"], attempts=d["attempts"], error=d["error"])
+
+    @_guarded
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms):
+        def work(session):
+            outbox = self.db.outbox
+            if outbox.find_one({"rule": rule_id, "dead": False, "owner": {"$ne": owner},
+                                "lease_until": {"$gt": now_ms}}, {"_id": 1}, session=session):
+                return []
+            docs = list(outbox.find({"rule": rule_id, "dead": False}, sort=[("seq", 1)], limit=int(limit),
+                                    session=session))
+            if not docs or docs[0]["retry_at"] > now_ms:             # the oldest waits for its retry
+                return []
+            outbox.update_many({"_id": {"$in": [d["_id"] for d in docs]}},
+                               {"$set": {"owner": owner, "lease_until": now_ms + lease_ms}, "$inc": {"attempts": 1}},
+                               session=session)
+            for d in docs:
+                d["attempts"] += 1
+            return [self._entry(d) for d in docs]
+        return self._in_transaction(work)
+
+    def _leased(self, rule_id, owner, seqs):
+        return {"_id": {"$in": [_outbox_id(rule_id, seq) for seq in set(seqs)]}, "owner": owner, "dead": False}
+
+    def _note_error(self, session, rule_id, error):
+        self.db.forwarding_rules.update_one({"_id": rule_id}, {"$set": {"last_error": error}}, session=session)
+
+    @_guarded
+    def complete_outbox(self, rule_id, owner, seqs):
+        def work(session):
+            done = self.db.outbox.delete_many(self._leased(rule_id, owner, seqs), session=session).deleted_count
+            self.db.forwarding_rules.update_one({"_id": rule_id}, {"$inc": {"delivered": done}}, session=session)
+            return done
+        return self._in_transaction(work)
+
+    @_guarded
+    def release_outbox(self, rule_id, owner, seqs, retry_at_ms, error):
+        def work(session):
+            count = self.db.outbox.update_many(self._leased(rule_id, owner, seqs), {"$set": {
+                "owner": "", "lease_until": 0, "retry_at": retry_at_ms}}, session=session).modified_count
+            if count:
+                self._note_error(session, rule_id, error)
+            return count
+        return self._in_transaction(work)
+
+    @_guarded
+    def dead_letter_outbox(self, rule_id, owner, errors):
+        def work(session):
+            held = sorted(d["seq"] for d in self.db.outbox.find(self._leased(rule_id, owner, list(errors)),
+                                                                {"seq": 1}, session=session))
+            for seq in held:
+                self.db.outbox.update_one({"_id": _outbox_id(rule_id, seq)}, {"$set": {
+                    "dead": True, "owner": "", "lease_until": 0, "error": errors[seq]}}, session=session)
+            if held:
+                self._note_error(session, rule_id, errors[held[-1]])
+            return len(held)
+        return self._in_transaction(work)
+
+    @_guarded
+    def list_dead_letters(self, rule_id, limit=100):
+        return [self._entry(d) for d in self.db.outbox.find({"rule": rule_id, "dead": True}, sort=[("seq", 1)],
+                                                            limit=int(limit))]
+
+    @staticmethod
+    def _dead_letters(rule_id, seqs):
+        selector = {"rule": rule_id, "dead": True}
+        if seqs is not None:
+            selector["_id"] = {"$in": [_outbox_id(rule_id, int(seq)) for seq in seqs]}
+        return selector
+
+    @_guarded
+    def retry_dead_letters(self, rule_id, seqs=None):
+        return self.db.outbox.update_many(self._dead_letters(rule_id, seqs),
+                                          {"$set": {"dead": False, "error": "", "retry_at": 0}}).modified_count
+
+    @_guarded
+    def drop_dead_letters(self, rule_id, seqs=None):
+        return self.db.outbox.delete_many(self._dead_letters(rule_id, seqs)).deleted_count
+
+    @_guarded
+    def forwarding_counts(self, rule_id, now_ms):
+        outbox = self.db.outbox
+        live = {"rule": rule_id, "dead": False}
+        in_flight = outbox.count_documents({**live, "lease_until": {"$gt": now_ms}})
+        oldest = outbox.find_one(live, {"created_ms": 1}, sort=[("seq", 1)])
+        rule = self.db.forwarding_rules.find_one({"_id": rule_id}, {"delivered": 1, "last_error": 1}) or {}
+        return ForwardingCounts(pending=outbox.count_documents(live) - in_flight, in_flight=in_flight,
+                                delivered=rule.get("delivered", 0),
+                                dead=outbox.count_documents({"rule": rule_id, "dead": True}),
+                                oldest_pending_ms=oldest["created_ms"] if oldest else None,
+                                last_error=rule.get("last_error", ""))

@@ -17,6 +17,8 @@ LRS's ordering lives here:
 * canonical activity definitions and agent names merged with what the store has (ACT-7, AGENTS-6);
 * attachment data kept once per hash and store;
 * the seq range a query reads (since, until, stable paging through `more`; QRY-21, QRY-45);
+* forwarding (issue 12): each new statement gets an outbox entry for every forwarding rule of
+  its store that it matches, in the batch's own transaction;
 * document keys: a missing part of a document's address is kept as '' (one value in an index);
   a listing names each document id once, with its newest time across registrations (STATE-14);
 * the audit chain: every new statement becomes an entry of the store's hash chain, in the same
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 from ..errors import StorageUnavailable
 from ..timeutil import format_ms
-from .base import StoredStatement
+from .base import OutboxEntry, StoredStatement
 from .chain import chain_statements
 
 
@@ -149,6 +151,20 @@ class BatchTransaction(ABC):
         """Keep the data unless the store holds data for this hash already."""
 
     @abstractmethod
+    def forwarding_rules(self) -> list:
+        """[(rule id, compiled filters [(kind, value)])] of every forwarding rule of the store,
+        paused ones included."""
+
+    @abstractmethod
+    def key_groups_of(self, statement_id) -> list:
+        """The groups of a statement written in this transaction or before, each as a set of
+        (kind, value) index keys ([] when it is not stored)."""
+
+    @abstractmethod
+    def add_outbox(self, entries):
+        """Keep the OutboxEntries (pending, never leased), all for statements new in this batch."""
+
+    @abstractmethod
     def chain_head(self):
         """The store's audit chain head (chain.ChainHead), read inside this transaction after
         order(), so writers of the store serialise on it as on the order."""
@@ -192,6 +208,7 @@ def write_batch(tx, batch, prepared, now_ms):
     apply_references(tx, statements)
     merge_definitions(tx, batch)
     merge_agent_names(tx, batch.agent_names)
+    add_outbox_entries(tx, statements)
     for sha2, (content_type, data) in batch.attachments.items():
         tx.add_attachment(sha2, content_type, bytes(data))
     if statements:
@@ -247,6 +264,44 @@ def apply_references(tx, statements):
         for referrer in tx.referrers_of(statement_id):
             if _give_groups(tx, referrer, groups):
                 queue.append(referrer)
+
+
+def matches(filters, groups):
+    """The statement query's semantics: every filter matches within one group (QRY-13, QRY-24);
+    no filter matches every statement."""
+    return not filters or any(all(tuple(pair) in group for pair in filters) for group in groups)
+
+
+def _forwarding_groups(tx, statement):
+    """The key groups a rule's filter is matched against: the statement's own keys and those it
+    inherits from a StatementRef target (QRY-24); a voiding statement also carries its target's
+    groups, so the voiding of a forwarded statement goes where the statement went."""
+    if statement.record.ref_target:
+        return tx.key_groups_of(statement.id)            # its own group and the inherited ones
+    groups = [set(statement.record.index_keys)]
+    if statement.is_voiding:
+        groups += tx.key_groups_of(statement.record.void_target.lower())
+    return groups
+
+
+def add_outbox_entries(tx, statements):
+    """Issue 12: an outbox entry per (new statement, matching rule), in the batch's transaction.
+
+    Only new statements are seen here, so a statement sent again unchanged adds nothing (CMP-2)."""
+    rules = tx.forwarding_rules() if statements else []
+    if not rules:
+        return
+    entries = []
+    for statement in statements:
+        groups = None
+        for rule_id, filters in rules:
+            if filters and groups is None:
+                groups = _forwarding_groups(tx, statement)
+            if matches(filters, groups or []):
+                entries.append(OutboxEntry(rule_id=rule_id, seq=statement.seq, statement_id=statement.id,
+                                           created_ms=statement.stored_ms))
+    if entries:
+        tx.add_outbox(entries)
 
 
 def merge_definitions(tx, batch):

@@ -33,7 +33,16 @@ Layout (designed for millions of statements per file):
   still gets its own seqs and its own `stored` (TIME-11..13 below hold batch by batch).
 
 Connections: one per thread (and per process: a connection inherited through fork is never
-used by the child). The schema is created and upgraded on first use (MIGRATIONS).
+used, nor closed, by the child). The schema is created and upgraded on first use (MIGRATIONS).
+
+Opening never writes and never waits on luck (issue 17): journal_mode is read and switched to WAL
+only when it is not WAL yet (a new file), and the schema version is read and a write transaction
+taken only when a migration is due. close() returns only when the background checkpointer has
+stopped and every connection is closed, so a process that forks afterwards (the gunicorn master
+after its start-up check) hands its children no SQLite state: SQLite keeps the locks of a
+process's connections in process memory, and a child that inherits a connection that is, in
+another thread, closing (the last close checkpoints the WAL holding an EXCLUSIVE lock) believes
+that lock is held forever and gets "database is locked" on its first read.
 """
 import fcntl
 import functools
@@ -46,7 +55,8 @@ from contextlib import contextmanager
 
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
-from .base import Credential, Document, StatementPage, StorageBackend, StoredStatement, StoreInfo
+from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, StatementPage, StorageBackend,
+                   StoredStatement, StoreInfo)
 from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
@@ -155,6 +165,37 @@ MIGRATIONS = [
             value BLOB NOT NULL)""",
     ],
     [
+        # forwarding (issue 12): rules per store, and the outbox the statement batches fill
+        """CREATE TABLE forwarding_rules (
+            id TEXT PRIMARY KEY,
+            store_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            target_store_id TEXT,             -- NULL: a remote LRS
+            endpoint TEXT NOT NULL,
+            key TEXT NOT NULL,
+            secret_sealed BLOB NOT NULL,      -- encrypted by the service layer
+            version TEXT NOT NULL,
+            filter TEXT NOT NULL,             -- JSON: the query parameters as given
+            filters TEXT NOT NULL,            -- JSON: compiled [[kind, value], ...]
+            active INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            UNIQUE (store_id, name))""",
+        """CREATE TABLE outbox (
+            rule_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            statement_id TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            dead INTEGER NOT NULL DEFAULT 0,
+            owner TEXT NOT NULL DEFAULT '',
+            lease_until INTEGER NOT NULL DEFAULT 0,
+            retry_at INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (rule_id, seq)) WITHOUT ROWID""",
+    ],
+    [
         # the audit chain (issue 13, lrs/store/chain.py): entries and each store's head
         """CREATE TABLE chain (
             sid INTEGER NOT NULL,
@@ -200,6 +241,12 @@ def _namespace(kind):
     if kind.startswith("related_"):
         return kind[len("related_"):], 2
     return kind, 1
+
+
+def _kinds(namespaced, mask):
+    """The (kind, value) index keys of an interned value under its mask (the inverse of _namespace)."""
+    namespace, value = namespaced
+    return ([(namespace, value)] if mask & 1 else []) + ([("related_" + namespace, value)] if mask & 2 else [])
 
 
 def _marks(count):
@@ -336,6 +383,25 @@ class _Batch(BatchTransaction):
         self.conn.execute("INSERT OR IGNORE INTO attachments (sid, sha2, content_type, data) VALUES (?, ?, ?, ?)",
                           (self.sid, sha2, content_type, data))
 
+    def forwarding_rules(self):
+        return [(rule_id, [tuple(pair) for pair in json.loads(filters)]) for rule_id, filters in self.conn.execute(
+            "SELECT r.id, r.filters FROM forwarding_rules r JOIN stores s ON s.id = r.store_id WHERE s.sid = ?",
+            (self.sid,))]
+
+    def key_groups_of(self, statement_id):
+        groups = self.groups_of(statement_id) or []
+        kids = {kid for _, keys in groups for kid, _ in keys}
+        values = {}
+        for chunk in _chunks(kids):
+            values.update((kid, (kind, value)) for kid, kind, value in self.conn.execute(
+                "SELECT kid, kind, value FROM keys WHERE kid IN (%s)" % _marks(len(chunk)), chunk))
+        return [{pair for kid, mask in keys for pair in _kinds(values[kid], mask)} for _, keys in groups]
+
+    def add_outbox(self, entries):
+        self.conn.executemany("INSERT INTO outbox (rule_id, seq, statement_id, created_ms) "
+                              "VALUES (?, ?, ?, ?)",
+                              [(e.rule_id, e.seq, e.statement_id, e.created_ms) for e in entries])
+
     def chain_head(self):
         return _chain_head(self.conn, self.sid)
 
@@ -366,10 +432,11 @@ class SQLiteStorage(StorageBackend):
         self.max_commit_delay_ms = max_commit_delay_ms
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections = []            # every connection this object opened (for close)
+        self._connections = []            # (pid, connection) of every connection opened (for close)
         self._schema_ready = False
         self._closed = threading.Event()
         self._checkpointer_pid = None
+        self._checkpointer = None         # the background checkpoint thread of that process
         self._sids = {}                   # public store id -> sid (stores are never deleted)
         self._kids = {}                   # (namespace, value) -> kid, committed ones only
         self._old_kids = {}               # the previous generation (a cheap approximate LRU)
@@ -394,7 +461,8 @@ class SQLiteStorage(StorageBackend):
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000.0,
                                    isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=%d" % self.busy_timeout_ms)
-            conn.execute("PRAGMA journal_mode=WAL")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")                 # a new file: once
             conn.execute("PRAGMA synchronous=%s" % self.synchronous)
             conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
             conn.execute("PRAGMA temp_store=MEMORY")
@@ -408,21 +476,32 @@ class SQLiteStorage(StorageBackend):
         if self._checkpointer_pid != local.pid:
             self._start_checkpointer()
         with self._lock:
-            self._connections.append(conn)
+            self._connections.append((local.pid, conn))
         return conn
 
+    def _stored_version(self, conn):
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone():
+            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+        else:
+            version = 0
+        if version > len(MIGRATIONS):
+            raise StorageUnavailable("the database %s has schema version %d, newer than this "
+                                     "LRS understands (%d)" % (self.path, version, len(MIGRATIONS)))
+        return version
+
     def _migrate(self, conn):
-        """Create the schema or bring it up to the newest version, in one transaction."""
+        """Create the schema or bring it up to the newest version, in one transaction; a read only
+        when it is current (every worker opens the file while others write)."""
         with self._lock:
             if self._schema_ready:
+                return
+            if self._stored_version(conn) == len(MIGRATIONS):
+                self._schema_ready = True
                 return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-                version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
-                if version > len(MIGRATIONS):
-                    raise StorageUnavailable("the database %s has schema version %d, newer than this "
-                                             "LRS understands (%d)" % (self.path, version, len(MIGRATIONS)))
+                version = self._stored_version(conn)          # again: another process may have migrated
                 for number in range(version + 1, len(MIGRATIONS) + 1):
                     for sql in MIGRATIONS[number - 1]:
                         conn.execute(sql)
@@ -508,8 +587,9 @@ class SQLiteStorage(StorageBackend):
             if self._checkpointer_pid == os.getpid():
                 return
             self._checkpointer_pid = os.getpid()
-        threading.Thread(target=self._checkpoint_loop, args=(self._closed,),
-                         name="sqlite-checkpoint %s" % self.path, daemon=True).start()
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, args=(self._closed,),
+                                                  name="sqlite-checkpoint %s" % self.path, daemon=True)
+        self._checkpointer.start()
 
     def _checkpoint_loop(self, closed):
         conn = None
@@ -527,14 +607,24 @@ class SQLiteStorage(StorageBackend):
                 conn.close()
 
     def close(self):
+        """Stop the checkpointer and close every connection of this process before returning
+        (the last close checkpoints the WAL): nothing is left running for a fork to copy.
+        Connections inherited from a parent process are dropped, never closed (closing them
+        would release locks the parent holds)."""
+        pid = os.getpid()
         self._closed.set()
         with self._lock:
-            if self._writer_fd is not None and self._writer_pid == os.getpid():
+            if self._writer_fd is not None and self._writer_pid == pid:
                 os.close(self._writer_fd)
             self._writer_pid = self._writer_lock = self._writer_fd = None
-            self._closed, self._checkpointer_pid = threading.Event(), None
+            checkpointer = self._checkpointer if self._checkpointer_pid == pid else None
+            self._closed, self._checkpointer_pid, self._checkpointer = threading.Event(), None, None
             connections, self._connections = self._connections, []
-        for conn in connections:
+        if checkpointer is not None and checkpointer is not threading.current_thread():
+            checkpointer.join()
+        for owner, conn in connections:
+            if owner != pid:
+                continue
             try:
                 conn.close()
             except sqlite3.Error:
@@ -1019,3 +1109,148 @@ class SQLiteStorage(StorageBackend):
                 conn.execute("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)", (name, value))
                 row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         return bytes(row[0])
+
+    # --- forwarding rules and the outbox (issue 12) ------------------------------------
+
+    _RULE_COLUMNS = ("id, store_id, name, target_store_id, endpoint, key, secret_sealed, version, filter, filters, "
+                     "active, created_ms")
+
+    @staticmethod
+    def _rule(row):
+        (rule_id, store_id, name, target_store_id, endpoint, key, secret_sealed, version, filter_, filters,
+         active, created_ms) = row
+        return ForwardingRule(id=rule_id, store_id=store_id, name=name, target_store_id=target_store_id,
+                              endpoint=endpoint, key=key, secret_sealed=bytes(secret_sealed), version=version,
+                              filter=json.loads(filter_), filters=[tuple(p) for p in json.loads(filters)],
+                              active=bool(active), created_ms=created_ms)
+
+    @_translated
+    def add_forwarding_rule(self, rule):
+        try:
+            with self._write() as conn:
+                conn.execute("INSERT INTO forwarding_rules (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                             % self._RULE_COLUMNS,
+                             (rule.id, rule.store_id, rule.name, rule.target_store_id, rule.endpoint, rule.key,
+                              bytes(rule.secret_sealed), rule.version, _dumps(rule.filter),
+                              _dumps([list(p) for p in rule.filters]), int(bool(rule.active)), rule.created_ms))
+        except sqlite3.IntegrityError:
+            raise ValueError("the store has a forwarding rule named %r" % rule.name) from None
+
+    @_translated
+    def get_forwarding_rule(self, rule_id):
+        row = self._read("SELECT %s FROM forwarding_rules WHERE id = ?" % self._RULE_COLUMNS, (rule_id,)).fetchone()
+        return self._rule(row) if row else None
+
+    @_translated
+    def list_forwarding_rules(self, store_id=None):
+        where, params = ("WHERE store_id = ? ", (store_id,)) if store_id is not None else ("", ())
+        return [self._rule(row) for row in self._read("SELECT %s FROM forwarding_rules %sORDER BY store_id, name"
+                                                      % (self._RULE_COLUMNS, where), params).fetchall()]
+
+    @_translated
+    def set_forwarding_rule_active(self, rule_id, active):
+        with self._write() as conn:
+            return conn.execute("UPDATE forwarding_rules SET active = ? WHERE id = ?",
+                                (int(bool(active)), rule_id)).rowcount == 1
+
+    @_translated
+    def remove_forwarding_rule(self, rule_id):
+        with self._write() as conn:
+            conn.execute("DELETE FROM outbox WHERE rule_id = ?", (rule_id,))
+            return conn.execute("DELETE FROM forwarding_rules WHERE id = ?", (rule_id,)).rowcount == 1
+
+    @staticmethod
+    def _entry(row):
+        rule_id, seq, statement_id, created_ms, attempts, error = row
+        return OutboxEntry(rule_id=rule_id, seq=seq, statement_id=statement_id, created_ms=created_ms,
+                           attempts=attempts, error=error)
+
+    _ENTRY_COLUMNS = "rule_id, seq, statement_id, created_ms, attempts, error"
+
+    @_translated
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms):
+        with self._write() as conn:
+            held = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND dead = 0 AND owner != ? "
+                                "AND lease_until > ? LIMIT 1", (rule_id, owner, now_ms)).fetchone()
+            if held:
+                return []
+            rows = conn.execute("SELECT %s, retry_at FROM outbox WHERE rule_id = ? AND dead = 0 ORDER BY seq LIMIT ?"
+                                % self._ENTRY_COLUMNS, (rule_id, int(limit))).fetchall()
+            if not rows or rows[0][-1] > now_ms:                  # the oldest waits for its retry
+                return []
+            seqs = [row[1] for row in rows]
+            conn.executemany("UPDATE outbox SET owner = ?, lease_until = ?, attempts = attempts + 1 "
+                             "WHERE rule_id = ? AND seq = ?", [(owner, now_ms + lease_ms, rule_id, seq) for seq in seqs])
+            return [self._entry(row[:4] + (row[4] + 1, row[5])) for row in rows]
+
+    def _leased(self, conn, rule_id, owner, seqs):
+        """Those of seqs that are owner's undelivered entries of the rule."""
+        found = []
+        for chunk in _chunks(sorted(set(seqs))):
+            found += [row[0] for row in conn.execute(
+                "SELECT seq FROM outbox WHERE rule_id = ? AND owner = ? AND dead = 0 AND seq IN (%s)"
+                % _marks(len(chunk)), [rule_id, owner] + chunk)]
+        return found
+
+    @_translated
+    def complete_outbox(self, rule_id, owner, seqs):
+        with self._write() as conn:
+            done = self._leased(conn, rule_id, owner, seqs)
+            conn.executemany("DELETE FROM outbox WHERE rule_id = ? AND seq = ?", [(rule_id, seq) for seq in done])
+            conn.execute("UPDATE forwarding_rules SET delivered = delivered + ? WHERE id = ?", (len(done), rule_id))
+            return len(done)
+
+    @_translated
+    def release_outbox(self, rule_id, owner, seqs, retry_at_ms, error):
+        with self._write() as conn:
+            held = self._leased(conn, rule_id, owner, seqs)
+            conn.executemany("UPDATE outbox SET owner = '', lease_until = 0, retry_at = ? WHERE rule_id = ? AND seq = ?",
+                             [(retry_at_ms, rule_id, seq) for seq in held])
+            if held:
+                conn.execute("UPDATE forwarding_rules SET last_error = ? WHERE id = ?", (error, rule_id))
+            return len(held)
+
+    @_translated
+    def dead_letter_outbox(self, rule_id, owner, errors):
+        with self._write() as conn:
+            held = self._leased(conn, rule_id, owner, list(errors))
+            conn.executemany("UPDATE outbox SET dead = 1, owner = '', lease_until = 0, error = ? "
+                             "WHERE rule_id = ? AND seq = ?", [(errors[seq], rule_id, seq) for seq in held])
+            if held:
+                conn.execute("UPDATE forwarding_rules SET last_error = ? WHERE id = ?", (errors[held[-1]], rule_id))
+            return len(held)
+
+    @_translated
+    def list_dead_letters(self, rule_id, limit=100):
+        return [self._entry(row) for row in self._read(
+            "SELECT %s FROM outbox WHERE rule_id = ? AND dead = 1 ORDER BY seq LIMIT ?" % self._ENTRY_COLUMNS,
+            (rule_id, int(limit))).fetchall()]
+
+    def _dead_letters_where(self, rule_id, seqs):
+        if seqs is None:
+            return "rule_id = ? AND dead = 1", [rule_id]
+        return "rule_id = ? AND dead = 1 AND seq IN (%s)" % _marks(len(seqs)), [rule_id] + [int(s) for s in seqs]
+
+    @_translated
+    def retry_dead_letters(self, rule_id, seqs=None):
+        where, params = self._dead_letters_where(rule_id, seqs)
+        with self._write() as conn:
+            return conn.execute("UPDATE outbox SET dead = 0, error = '', retry_at = 0 WHERE " + where, params).rowcount
+
+    @_translated
+    def drop_dead_letters(self, rule_id, seqs=None):
+        where, params = self._dead_letters_where(rule_id, seqs)
+        with self._write() as conn:
+            return conn.execute("DELETE FROM outbox WHERE " + where, params).rowcount
+
+    @_translated
+    def forwarding_counts(self, rule_id, now_ms):
+        counts = {(dead, leased): (count, oldest) for dead, leased, count, oldest in self._read(
+            "SELECT dead, dead = 0 AND lease_until > ?, count(*), min(created_ms) FROM outbox WHERE rule_id = ? "
+            "GROUP BY 1, 2", (now_ms, rule_id))}
+        row = self._read("SELECT delivered, last_error FROM forwarding_rules WHERE id = ?", (rule_id,)).fetchone()
+        delivered, last_error = row if row else (0, "")
+        undelivered = [counts[k][1] for k in ((0, 0), (0, 1)) if k in counts]
+        return ForwardingCounts(pending=counts.get((0, 0), (0,))[0], in_flight=counts.get((0, 1), (0,))[0],
+                                delivered=delivered, dead=counts.get((1, 0), (0,))[0],
+                                oldest_pending_ms=min(undelivered) if undelivered else None, last_error=last_error)

@@ -18,23 +18,22 @@ _DURATION_SECONDS = re.compile(r"(\d+)\.(\d+)S$")
 def equivalent(incoming, stored, ignore_attachments=False):
     """True when the statements are the same under CMP-4..CMP-15.
 
-    `ignore_attachments` is set for signature comparison (CMP-11) and under 2.0 (CMP-12).
-    A `timestamp` is compared only when both carry one (the LRS fills it in, CMP-5).
+    `ignore_attachments` is set for signature comparison (CMP-11) and under 2.0 (CMP-12), and
+    then holds for a SubStatement's attachments too ("all attachments", CMP-12).
+    A `timestamp` is compared only when both carry one (the LRS fills it in, CMP-5); a
+    SubStatement's timestamp is never filled in, so it is always compared.
+    Neither argument is changed: each property is read once and reduced into a new value.
     """
-    left, right = dict(incoming), dict(stored)
-    if "timestamp" not in left or "timestamp" not in right:
-        left.pop("timestamp", None)
-        right.pop("timestamp", None)
-    if ignore_attachments:
-        left.pop("attachments", None)
-        right.pop("attachments", None)
-    return _comparable(left) == _comparable(right)
+    skip = set(_LRS_ASSIGNED)
+    if "timestamp" not in incoming or "timestamp" not in stored:
+        skip.add("timestamp")
+    return _comparable(incoming, skip, ignore_attachments) == _comparable(stored, skip, ignore_attachments)
 
 
-def _comparable(statement):
+def _comparable(statement, skip, ignore_attachments):
     result = {}
     for name, value in statement.items():
-        if name in _LRS_ASSIGNED:
+        if name in skip or (ignore_attachments and name == "attachments"):
             continue
         if name == "timestamp":
             result[name] = parse_timestamp(value, _TIMESTAMP_SYNTAX)
@@ -43,7 +42,7 @@ def _comparable(statement):
         elif name == "verb":
             result[name] = value["id"]                 # display ignored (CMP-6, VERB-5)
         elif name == "object":
-            result[name] = _object(value)
+            result[name] = _object(value, ignore_attachments)
         elif name == "result":
             result[name] = _result(value)
         elif name == "context":
@@ -68,7 +67,7 @@ def _actor(actor):
     return reduced
 
 
-def _object(obj):
+def _object(obj, ignore_attachments):
     kind = obj.get("objectType", "Activity")
     if kind == "Activity":
         return {"objectType": "Activity", "id": obj["id"]}     # definition ignored (CMP-6)
@@ -76,10 +75,8 @@ def _object(obj):
         return _actor(obj)
     if kind == "StatementRef":
         return {"objectType": "StatementRef", "id": obj["id"].lower()}
-    sub = dict(obj)
-    if "timestamp" in sub:
-        sub["timestamp"] = parse_timestamp(sub["timestamp"], _TIMESTAMP_SYNTAX)
-    return {"objectType": "SubStatement", **_comparable({k: v for k, v in sub.items() if k != "objectType"})}
+    # A SubStatement is reduced by the statement rules (its timestamp parsed there, once)
+    return {"objectType": "SubStatement", **_comparable(obj, {"objectType"}, ignore_attachments)}
 
 
 def _result(result):

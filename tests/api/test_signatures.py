@@ -136,3 +136,13 @@ def test_rejected_signed_statement_stores_nothing_ERR_5(app, client):
     assert response.status_code == 400
     assert stored_attachment_rows(app) == 0
     assert client.get("/xapi/statements?statementId=" + original["id"]).status_code == 404
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_signed_statement_with_a_timestamped_substatement_is_accepted_SIG_7_issue_17(client, version):
+    original = statement(object={"objectType": "SubStatement", "actor": {"mbox": "mailto:sub@example.gov"},
+                                 "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+                                 "object": {"id": "http://example.gov/courses/sub"},
+                                 "timestamp": "2026-01-01T12:00:00.000Z"})
+    response = post_signed(client.with_version(version), original, sign(original, x5c=False))
+    assert response.status_code == 200, response.data

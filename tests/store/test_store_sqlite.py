@@ -14,6 +14,7 @@ from lrs.errors import StorageUnavailable
 from lrs.store import DuplicateStatements, InsertBatch, StatementQuery, StatementRecord
 from lrs.store import sqlite as sqlite_backend
 from lrs.store.sqlite import SQLiteStorage
+from tests.sqlite_locks import another_program_in_a_write_and_a_read_transaction
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -231,3 +232,81 @@ def test_any_driver_error_is_reported_as_storage_unavailable(tmp_path):
     storage._conn().execute("DROP TABLE statement_keys")
     with pytest.raises(StorageUnavailable):
         storage.query_statements("store", StatementQuery(filters=[("verb", "v")]))
+
+
+# --- opening never depends on luck (issue 17) -------------------------------------------------
+
+def test_close_returns_only_when_the_checkpointer_has_stopped_issue_17(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    storage = SQLiteStorage(path)
+    storage.close()
+    assert [t for t in threading.enumerate() if t.name == "sqlite-checkpoint " + path] == []
+
+
+def test_opening_an_up_to_date_file_neither_writes_nor_waits_for_the_write_lock_issue_17(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    SQLiteStorage(path).close()
+    with another_program_in_a_write_and_a_read_transaction(path):
+        storage = SQLiteStorage(path, busy_timeout_ms=200)       # before: BEGIN IMMEDIATE, locked
+        assert storage.schema_version() == len(sqlite_backend.MIGRATIONS)
+        assert storage.last_seq("store") == 0
+        storage.close()
+
+
+def test_a_file_in_rollback_journal_mode_is_switched_to_wal_when_opened(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("CREATE TABLE unrelated (x)")
+    SQLiteStorage(path).close()
+    assert _pragma(path, "journal_mode") == "wal"
+
+
+_CHILD_OPENS = textwrap.dedent("""
+    import os, sys
+    from lrs.store import InsertBatch, StatementRecord
+    from lrs.store.sqlite import SQLiteStorage
+
+    def child(path):
+        try:
+            storage = SQLiteStorage(path, busy_timeout_ms=3000)
+            storage.insert_statements("store", InsertBatch(statements=[
+                StatementRecord(id="00000000-0000-4000-8000-000000000001", statement={})]))
+            storage.close()
+        except BaseException as error:
+            sys.stderr.write("child: %s\\n" % error)
+            os._exit(1)
+        os._exit(0)
+""")
+
+
+def test_a_process_forked_right_after_close_opens_the_file_at_once_issue_17(tmp_path):
+    """The gunicorn master checks the database (open, close) and forks its workers at once. The
+    WAL is large here, so the last close has a checkpoint to do, holding an EXCLUSIVE lock. When
+    close() left that to the checkpointer thread, a fork during it gave the child the lock as
+    held (SQLite keeps it in process memory) and its first read waited for it in vain. That
+    needed the thread to be descheduled, so this scenario passes on the old code in most runs;
+    test_close_returns_only_when_the_checkpointer_has_stopped_issue_17 pins the cause."""
+    path = str(tmp_path / "lrs.sqlite3")
+    script = _CHILD_OPENS + textwrap.dedent("""
+        import sqlite3
+        path = sys.argv[1]
+        storage = SQLiteStorage(path)
+        storage.last_seq("store")
+        bulk = sqlite3.connect(path, isolation_level=None)
+        bulk.execute("PRAGMA wal_autocheckpoint=0")
+        bulk.execute("CREATE TABLE bulk (x)")
+        bulk.execute("BEGIN")
+        bulk.executemany("INSERT INTO bulk VALUES (randomblob(1000))", [()] * 20000)
+        bulk.execute("COMMIT")
+        bulk.close()
+        storage.close()
+        pid = os.fork()
+        if pid == 0:
+            child(path)
+        _, status = os.waitpid(pid, 0)
+        sys.exit(os.waitstatus_to_exitcode(status))
+    """)
+    process = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True,
+                             timeout=120, cwd=ROOT)
+    assert process.returncode == 0, process.stderr

@@ -2,8 +2,10 @@
 
 Each round runs concurrent clients that POST batches of statements with known ids, kills the
 server (master and workers, SIGKILL) at a random moment, restarts it on the same database and
-reads everything back. Rounds and time are bounded.
+reads everything back; every restart must succeed (issue 17: one in 16 once failed to boot).
+LRS_CRASH_ROUNDS sets the number of rounds (default 3, about 20 s); README.md gives the long run.
 """
+import os
 import random
 import threading
 import time
@@ -13,7 +15,7 @@ import requests
 
 from .conftest import Server, session
 
-ROUNDS = 3
+ROUNDS = int(os.environ.get("LRS_CRASH_ROUNDS", "3"))
 CLIENTS = 4
 BATCH = 20
 

@@ -1,4 +1,6 @@
 """Statement equivalence for id conflicts and signatures (CMP-4..CMP-15)."""
+import copy
+
 import pytest
 
 from lrs.xapi.compare import equivalent, truncate_duration
@@ -94,3 +96,51 @@ def test_attachments_are_ignored_only_when_asked_CMP_11_CMP_12():
     ("P1DT12H36M0.12567S", "P1DT12H36M0.12S"), ("PT0.129S", "PT0.12S"), ("PT1.5S", "PT1.5S"), ("P3Y", "P3Y")])
 def test_durations_are_truncated_never_rounded_DUR_4(duration, expected):
     assert truncate_duration(duration) == expected
+
+
+SUBSTATEMENT = {"objectType": "SubStatement", "actor": {"mbox": "mailto:Sub@Example.GOV"},
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+                "object": {"id": "http://example.gov/s"}, "timestamp": "2026-01-01T12:00:00.000Z",
+                "result": {"duration": "PT1.2345S"},
+                "context": {"registration": "A7D3E7C1-5A53-4F1B-9F6D-2F0E8D9B1C11",
+                            "contextActivities": {"parent": [{"id": "http://example.gov/p"}]}}}
+
+
+def test_a_statement_with_a_timestamped_substatement_equals_itself_issue_17_CMP_4():
+    assert equivalent(changed(object=SUBSTATEMENT), changed(object=dict(SUBSTATEMENT)))
+
+
+def test_substatement_timestamps_compare_as_instants_CMP_7():
+    same_instant = dict(SUBSTATEMENT, timestamp="2026-01-01T07:00:00.000-05:00")
+    other_instant = dict(SUBSTATEMENT, timestamp="2026-01-01T12:00:00.001Z")
+    assert equivalent(changed(object=SUBSTATEMENT), changed(object=same_instant))
+    assert not equivalent(changed(object=SUBSTATEMENT), changed(object=other_instant))
+
+
+def test_a_substatement_timestamp_on_one_side_only_differs_CMP_13():
+    """The LRS never fills in a SubStatement's timestamp, so CMP-5 does not apply to it."""
+    without = {k: v for k, v in SUBSTATEMENT.items() if k != "timestamp"}
+    assert not equivalent(changed(object=SUBSTATEMENT), changed(object=without))
+
+
+def test_substatement_attachments_are_ignored_only_when_asked_CMP_11_CMP_12():
+    attachment = {"usageType": "http://x.gov/u", "display": {"en-US": "a"}, "contentType": "text/plain",
+                  "length": 1, "sha2": "0" * 64, "fileUrl": "http://x.gov/a"}
+    with_attachment = changed(object=dict(SUBSTATEMENT, attachments=[attachment]))
+    assert not equivalent(with_attachment, changed(object=SUBSTATEMENT))
+    assert equivalent(with_attachment, changed(object=SUBSTATEMENT), ignore_attachments=True)
+
+
+def test_comparing_changes_neither_statement_and_gives_the_same_answer_again_issue_17():
+    """Every property that is reduced (timestamps, durations, mbox, registration, members, the
+    SubStatement's own) is left as it was: a comparison can run any number of times."""
+    group = {"objectType": "Group", "member": [{"mbox": "mailto:B@X.GOV"}, {"mbox": "mailto:a@x.gov"}]}
+    one = changed(object=SUBSTATEMENT, result={"duration": "PT1.239S"}, actor=group,
+                  context={"registration": "A7D3E7C1-5A53-4F1B-9F6D-2F0E8D9B1C11", "instructor": group,
+                           "statement": {"objectType": "StatementRef",
+                                         "id": "A7D3E7C1-5A53-4F1B-9F6D-2F0E8D9B1C12"}})
+    two = copy.deepcopy(one)
+    before = copy.deepcopy(one)
+    assert equivalent(one, two) and equivalent(one, two)
+    assert equivalent(one, two, ignore_attachments=True)
+    assert one == before and two == before

@@ -1,0 +1,255 @@
+"""Forwarding rules and the durable outbox in the store (issue 12), on every backend.
+
+Rules are kept per store; every statement batch writes an outbox entry per (new statement,
+matching rule) in its own transaction; entries are leased in seq order, one claimer per rule at a
+time, and end delivered (counted) or as dead letters that can be retried or dropped."""
+import threading
+
+import pytest
+
+from lrs.store import ForwardingRule, InsertBatch
+from lrs.store.rules import DuplicateStatements
+
+from .conftest import make_record, new_id
+from .test_store_order import WAIT_S, Gate, Writer
+
+VERB = ("verb", "http://adlnet.gov/expapi/verbs/completed")
+OTHER_VERB = ("verb", "http://adlnet.gov/expapi/verbs/attempted")
+AGENT = "mbox:mailto:learner@example.gov"
+ACTIVITY = "http://example.gov/unit"
+NOW = 1_700_000_000_000
+LEASE = 30_000
+
+
+def rule_of(store, name="to-agency", filters=(), target="agency-store-id", **fields):
+    return ForwardingRule(id=new_id(), store_id=store, name=name, target_store_id=target,
+                          filters=[tuple(p) for p in filters], filter={"given": "as is"}, created_ms=NOW, **fields)
+
+
+@pytest.fixture
+def rule(storage, store):
+    """An unfiltered rule of the store."""
+    r = rule_of(store)
+    storage.add_forwarding_rule(r)
+    return r
+
+
+def outbox_seqs(storage, rule_id):
+    entries = storage.claim_outbox(rule_id, "inspector", 10_000, 1, NOW)
+    storage.release_outbox(rule_id, "inspector", [e.seq for e in entries], 0, "")
+    return [(e.seq, e.statement_id) for e in entries]
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+def test_a_rule_is_kept_with_every_field(storage, store):
+    kept = rule_of(store, filters=[VERB], target=None, endpoint="https://agency.example.gov/xapi/", key="k",
+                   secret_sealed=b"\x00sealed", version="2.0.0")
+    storage.add_forwarding_rule(kept)
+    assert storage.get_forwarding_rule(kept.id) == kept
+    assert storage.list_forwarding_rules(store) == [kept]
+
+
+def test_rule_names_are_unique_per_store(storage, store, other_store):
+    storage.add_forwarding_rule(rule_of(store))
+    storage.add_forwarding_rule(rule_of(other_store))
+    with pytest.raises(ValueError):
+        storage.add_forwarding_rule(rule_of(store))
+    assert [r.store_id for r in storage.list_forwarding_rules()] == sorted([store, other_store])
+
+
+def test_a_rule_is_paused_and_resumed(storage, rule):
+    assert storage.set_forwarding_rule_active(rule.id, False)
+    assert storage.get_forwarding_rule(rule.id).active is False
+    assert storage.set_forwarding_rule_active(rule.id, True)
+    assert storage.get_forwarding_rule(rule.id).active is True
+    assert not storage.set_forwarding_rule_active(new_id(), False)
+
+
+def test_removing_a_rule_removes_its_outbox(storage, store, rule, put):
+    put(make_record())
+    assert storage.remove_forwarding_rule(rule.id)
+    assert storage.get_forwarding_rule(rule.id) is None
+    assert storage.claim_outbox(rule.id, "f1", 10, LEASE, NOW) == []
+    assert not storage.remove_forwarding_rule(rule.id)
+
+
+# --- the outbox is written with the batch ------------------------------------------------------
+
+def test_each_new_statement_gets_an_entry_in_stored_order(storage, rule, put):
+    first = put(make_record(), make_record())
+    second = put(make_record())
+    assert outbox_seqs(storage, rule.id) == [(s.seq, s.id) for s in first + second]
+
+
+def test_only_matching_statements_get_entries(storage, store, put):
+    """The filter has the query's semantics: every filter matches (QRY-13)."""
+    r = rule_of(store, filters=[VERB, ("agent", AGENT)])
+    storage.add_forwarding_rule(r)
+    both = make_record(keys=[VERB, ("agent", AGENT)])
+    put(both, make_record(keys=[VERB]), make_record(keys=[OTHER_VERB, ("agent", AGENT)]))
+    assert [i for _, i in outbox_seqs(storage, r.id)] == [both.id]
+
+
+def test_related_filters_match_related_keys(storage, store, put):
+    """related_agents / related_activities widen the match as they widen a query (QRY-15, QRY-18)."""
+    r = rule_of(store, filters=[("related_activity", ACTIVITY)])
+    storage.add_forwarding_rule(r)
+    related = make_record(keys=[("related_activity", ACTIVITY)])
+    put(related, make_record(keys=[("activity", "http://example.gov/other")]))
+    assert [i for _, i in outbox_seqs(storage, r.id)] == [related.id]
+
+
+def test_a_statement_ref_matches_through_its_target(storage, store, put):
+    """QRY-24: a statement referring to a matching statement matches too."""
+    r = rule_of(store, filters=[VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    put(target)
+    referrer = make_record(keys=[OTHER_VERB], ref=target.id)
+    put(referrer)
+    assert [i for _, i in outbox_seqs(storage, r.id)] == [target.id, referrer.id]
+
+
+def test_the_voiding_of_a_forwarded_statement_is_forwarded(storage, store, put):
+    r = rule_of(store, filters=[VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    put(target)
+    voiding = make_record(keys=[("verb", "http://adlnet.gov/expapi/verbs/voided")], void=target.id)
+    put(voiding)
+    assert [i for _, i in outbox_seqs(storage, r.id)] == [target.id, voiding.id]
+
+
+def test_each_rule_gets_its_own_entries_and_other_stores_none(storage, store, other_store, put):
+    mine, narrow, theirs = rule_of(store, "all"), rule_of(store, "narrow", filters=[VERB]), rule_of(other_store)
+    for r in (mine, narrow, theirs):
+        storage.add_forwarding_rule(r)
+    plain, matching = make_record(), make_record(keys=[VERB])
+    put(plain, matching)
+    assert [i for _, i in outbox_seqs(storage, mine.id)] == [plain.id, matching.id]
+    assert [i for _, i in outbox_seqs(storage, narrow.id)] == [matching.id]
+    assert outbox_seqs(storage, theirs.id) == []
+
+
+def test_a_paused_rule_keeps_collecting(storage, rule, put):
+    storage.set_forwarding_rule_active(rule.id, False)
+    stored = put(make_record())
+    assert outbox_seqs(storage, rule.id) == [(stored[0].seq, stored[0].id)]
+
+
+def test_a_statement_sent_again_adds_no_entry(storage, store, rule, put):
+    """CMP-2: a duplicate batch writes nothing, outbox entries included."""
+    again = make_record()
+    put(again)
+    with pytest.raises(DuplicateStatements):
+        put(make_record(statement_id=again.id), make_record())
+    assert [i for _, i in outbox_seqs(storage, rule.id)] == [again.id]
+
+
+def test_a_rolled_back_batch_leaves_no_entry(storage, store, rule):
+    """The entry is in the batch's transaction: a batch that fails before its commit leaves none."""
+    def fail(store_id, ids):
+        raise RuntimeError("the batch fails just before its commit")
+    storage.before_commit = fail
+    with pytest.raises(RuntimeError):
+        storage.insert_statements(store, InsertBatch(statements=[make_record()]))
+    storage.before_commit = None
+    assert outbox_seqs(storage, rule.id) == []
+
+
+def test_a_pending_batch_entries_are_invisible_until_it_commits(storage, store, rule):
+    writer = Writer(storage, store, [make_record()])
+    gate = Gate(storage, writer.ids)
+    writer.start()
+    try:
+        assert gate.reached.wait(WAIT_S)
+        assert storage.forwarding_counts(rule.id, NOW).pending == 0
+    finally:
+        gate.released.set()
+        writer.join(WAIT_S)
+    assert writer.error is None
+    assert storage.forwarding_counts(rule.id, NOW).pending == 1
+
+
+# --- leases and delivery ---------------------------------------------------------------------
+
+@pytest.fixture
+def five(storage, rule, put):
+    return [s.seq for s in put(*[make_record() for _ in range(5)])]
+
+
+def test_a_claim_leases_the_oldest_entries_in_order(storage, rule, five):
+    entries = storage.claim_outbox(rule.id, "f1", 3, LEASE, NOW)
+    assert [e.seq for e in entries] == five[:3]
+    assert [e.attempts for e in entries] == [1, 1, 1]
+    counts = storage.forwarding_counts(rule.id, NOW)
+    assert (counts.pending, counts.in_flight) == (2, 3)
+
+
+def test_no_one_else_claims_a_rule_while_a_lease_holds(storage, rule, five):
+    storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    assert storage.claim_outbox(rule.id, "f2", 10, LEASE, NOW + LEASE - 1) == []
+
+
+def test_concurrent_claimers_never_share_an_entry(storage, rule, five):
+    claimed, start = {}, threading.Barrier(4)
+
+    def claim(owner):
+        start.wait(WAIT_S)
+        claimed[owner] = storage.claim_outbox(rule.id, owner, 10, LEASE, NOW)
+    threads = [threading.Thread(target=claim, args=("f%d" % n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT_S)
+    winners = [owner for owner, entries in claimed.items() if entries]
+    assert len(claimed) == 4 and len(winners) == 1
+    assert [e.seq for e in claimed[winners[0]]] == five
+
+
+def test_an_expired_lease_is_taken_over(storage, rule, five):
+    storage.claim_outbox(rule.id, "crashed", 2, LEASE, NOW)
+    taken = storage.claim_outbox(rule.id, "f2", 2, LEASE, NOW + LEASE)
+    assert [(e.seq, e.attempts) for e in taken] == [(five[0], 2), (five[1], 2)]
+    assert storage.complete_outbox(rule.id, "crashed", [five[0]]) == 0      # no longer its entry
+    assert storage.complete_outbox(rule.id, "f2", [five[0]]) == 1
+
+
+def test_delivered_entries_are_counted_and_gone(storage, rule, five):
+    entries = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    assert storage.complete_outbox(rule.id, "f1", [e.seq for e in entries]) == 2
+    counts = storage.forwarding_counts(rule.id, NOW)
+    assert (counts.pending, counts.in_flight, counts.delivered, counts.dead) == (3, 0, 2, 0)
+    assert [e.seq for e in storage.claim_outbox(rule.id, "f2", 10, LEASE, NOW)] == five[2:]
+
+
+def test_a_released_entry_waits_for_its_retry_time_and_keeps_the_order(storage, rule, five, put):
+    storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    assert storage.release_outbox(rule.id, "f1", five[:2], NOW + 5000, "503 from the target") == 2
+    counts = storage.forwarding_counts(rule.id, NOW)
+    assert (counts.pending, counts.in_flight, counts.last_error) == (5, 0, "503 from the target")
+    assert storage.claim_outbox(rule.id, "f2", 10, LEASE, NOW + 4999) == []
+    assert [e.seq for e in storage.claim_outbox(rule.id, "f2", 10, LEASE, NOW + 5000)] == five
+
+
+def test_dead_letters_keep_the_answer_and_can_be_retried_or_dropped(storage, rule, five):
+    storage.claim_outbox(rule.id, "f1", 3, LEASE, NOW)
+    errors = {five[0]: "400 Bad Request: verb is not an IRI", five[1]: "403 Forbidden"}
+    assert storage.dead_letter_outbox(rule.id, "f1", errors) == 2
+    assert [(e.seq, e.error) for e in storage.list_dead_letters(rule.id)] == sorted(errors.items())
+    counts = storage.forwarding_counts(rule.id, NOW)
+    assert (counts.dead, counts.last_error) == (2, "403 Forbidden")
+    storage.complete_outbox(rule.id, "f1", [five[2]])
+    assert [e.seq for e in storage.claim_outbox(rule.id, "f1", 10, LEASE, NOW)] == five[3:]
+    assert storage.retry_dead_letters(rule.id, [five[0]]) == 1
+    assert storage.drop_dead_letters(rule.id) == 1
+    assert storage.list_dead_letters(rule.id) == []
+    assert storage.forwarding_counts(rule.id, NOW).dead == 0
+
+
+def test_the_oldest_undelivered_entry_gives_the_age(storage, rule, put):
+    assert storage.forwarding_counts(rule.id, NOW).oldest_pending_ms is None
+    first = put(make_record())
+    put(make_record())
+    assert storage.forwarding_counts(rule.id, NOW).oldest_pending_ms == first[0].stored_ms
