@@ -1,5 +1,6 @@
 """What the audit chain (issue 13) costs batch ingest: the same batches written with the chain
-step of the batch rules on and off, alternating rounds on fresh stores, back to back.
+step of the batch rules on and off, alternating rounds on fresh stores, back to back; and how
+fast `audit verify` recomputes a chain (entries/s, on each chain-on store).
 
     .venv/bin/python bench/chain_cost.py --statements 20000 --batch 100 --rounds 3
     .venv/bin/python bench/chain_cost.py --url mongodb://127.0.0.1:27017/lrs_bench?replicaSet=rs0
@@ -17,18 +18,26 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.store_bench import synthetic  # noqa: E402
+from lrs.audit.verify import verify_store  # noqa: E402
 from lrs.store import InsertBatch, open_storage, rules  # noqa: E402
 
 
-def ingest(url, batches):
+def ingest(url, batches, verify):
+    """(seconds to insert the batches, entries verified per second or None)."""
     storage = open_storage(url)
     store = storage.create_store("bench-%d" % time.monotonic_ns()).id
     started = time.perf_counter()
     for batch in batches:
         storage.insert_statements(store, InsertBatch(statements=batch))
     elapsed = time.perf_counter() - started
+    rate = None
+    if verify:
+        started = time.perf_counter()
+        result = verify_store(storage, store)
+        assert result.ok, result.problem
+        rate = result.entries / (time.perf_counter() - started)
     storage.close()
-    return elapsed
+    return elapsed, rate
 
 
 def main():
@@ -49,11 +58,13 @@ def main():
                 url = args.url or "sqlite:///" + os.path.join(folder, "%s-%d.sqlite3" % (mode, number))
                 rules.append_to_chain = chain_step if mode == "on" else (lambda tx, statements: None)
                 try:
-                    elapsed = ingest(url, batches)
+                    elapsed, verified = ingest(url, batches, verify=mode == "on")
                 finally:
                     rules.append_to_chain = chain_step
                 rates[mode].append(args.statements / elapsed)
-                print("round %d chain %-3s %8.0f statements/s" % (number + 1, mode, rates[mode][-1]), flush=True)
+                print("round %d chain %-3s %8.0f statements/s%s" % (
+                    number + 1, mode, rates[mode][-1], "   audit verify %.0f entries/s" % verified if verified else ""),
+                    flush=True)
     on, off = sorted(rates["on"])[len(rates["on"]) // 2], sorted(rates["off"])[len(rates["off"]) // 2]
     print("median: chain on %.0f/s, off %.0f/s: %.1f%% of the rate without the chain" % (on, off, 100 * on / off))
 
