@@ -189,6 +189,7 @@ def _errors(headers, *statuses):
              404: "not found", 409: "conflict: a statement with this id and other content, or a document "
                                     "changed meanwhile", 412: "a precondition (If-Match / If-None-Match) failed",
              413: "the body, document or attachment is larger than this LRS accepts",
+             429: "too many failed authentications from this key or address; retry after Retry-After seconds",
              503: "the database does not answer; retry later"}
     return {str(status): _error(texts[status], headers) for status in statuses}
 
@@ -423,6 +424,7 @@ def _paths(versions):
                             "head": dict(about_get, summary="as GET, without a body"),
                             "options": _options("CORS preflight")}
     paths.update(_operations_paths())
+    paths.update(_reports_paths())
     return paths
 
 
@@ -455,6 +457,35 @@ def _operations_paths():
     }
 
 
+def _reports_paths():
+    """The auditors' reports (issue 13): the `reports/read` scope, no xAPI version header."""
+    def get(summary, description, content, parameters=(), not_found=False):
+        statuses = (400, 401, 403) + ((404,) if not_found else ()) + (429, 503)
+        operation = {"tags": ["Reports"], "summary": summary, "security": _security("reports/read"),
+                     "parameters": list(parameters),
+                     "responses": {"200": {"description": description, "headers": PLAIN_HEADERS,
+                                           "content": content},
+                                   **_errors(PLAIN_HEADERS, *statuses)}}
+        return {"get": operation, "head": dict(operation, summary=summary + " (headers only)")}
+    agent = _query("agent", "the learner (an xAPI Agent, JSON)", required=True, json_schema=_ref("Agent"))
+    report_format = _query("format", "json (default) or csv; `Accept: text/csv` also selects CSV",
+                           schema={"type": "string", "enum": ["json", "csv"]})
+    after = _query("after", "only checkpoints after this chain entry", schema={"type": "integer", "minimum": 0})
+    return {
+        "/reports/transcript": get(
+            "one learner's transcript: a line per activity attempted, with the statement ids that prove it",
+            "the transcript", {"application/json": {"schema": {"type": "object"}},
+                               "text/csv": {"schema": {"type": "string"}}}, [agent, report_format]),
+        "/reports/audit/key": get(
+            "the Ed25519 public key that verifies the signed checkpoints", "the public key (PEM)",
+            {"application/x-pem-file": {"schema": {"type": "string"}}}, not_found=True),
+        "/reports/audit/checkpoints": get(
+            "the signed checkpoints of the hash chain of the credential's store, oldest first",
+            "the checkpoints, as `python -m lrs audit verify --against` reads them",
+            {"application/json": {"schema": {"type": "object"}}}, [after], not_found=True),
+    }
+
+
 def build_document(versions=SUPPORTED_VERSIONS):
     """The OpenAPI document (a dict) of the LRS serving ``versions``."""
     plugin = MarshmallowPlugin(schema_name_resolver=_resolve_name)
@@ -468,7 +499,7 @@ def build_document(versions=SUPPORTED_VERSIONS):
             "`{\"error\": {\"status\": ..., \"message\": ...}}` whose message names the rule broken."
             % " and ".join(versions))},
         tags=[{"name": name} for name in ("Statements", "State", "Activity Profile", "Agent Profile",
-                                          "Activities", "Agents", "About", "Operations", "Documentation")],
+                                          "Activities", "Agents", "About", "Operations", "Documentation", "Reports")],
     )
     plugin.converter.add_attribute_function(_xapi_field)
     spec.components.security_scheme("basicAuth", {
