@@ -8,12 +8,9 @@ from dataclasses import dataclass, field, fields
 
 from schemas.versions import SUPPORTED_VERSIONS, XAPI_1_0_3
 
+from .errors import ConfigError  # noqa: F401  (re-exported: lrs.config.ConfigError)
 
 MIN_CURSOR_KEY_LENGTH = 32
-
-
-class ConfigError(ValueError):
-    """A setting has a value the LRS cannot use."""
 
 
 def _default_database_url():
