@@ -1,5 +1,5 @@
 """Command line: python -m lrs serve | stores create|list | credentials create|list|revoke |
-forwarding add|list|pause|resume|remove|new-key|dead-letters | forward | pull."""
+forwarding add|list|pause|resume|remove|new-key|dead-letters | forward | pull | audit verify|keygen|checkpoint."""
 import argparse
 import getpass
 import json
@@ -76,6 +76,71 @@ def cmd_credentials_revoke(args, settings):
     if not _storage(settings).revoke_credential(args.key):
         raise SystemExit("no active credential with key %r" % args.key)
     print("revoked %s" % args.key)
+
+
+def _checkpoints_against(args, settings):
+    """{store id: [Checkpoint]} from --against, every signature checked (exit 1 on a bad one)."""
+    from .audit import checkpoints as signed
+    if args.public_key:
+        with open(args.public_key, "rb") as handle:
+            public_key = signed.load_public_key(handle.read())
+    elif settings.signing_key_file:
+        public_key = signed.load_signing_key(settings.signing_key_file).public_key()
+    else:
+        raise ConfigError("--against needs the LRS's public key: --public-key FILE or LRS_SIGNING_KEY_FILE")
+    by_store = {}
+    for fields in signed.read_checkpoint_file(args.against):
+        checkpoint = signed.checkpoint_from_json(fields)
+        if not signed.check_signature(public_key, fields):
+            print("checkpoint of store %s at entry %d: the signature does not verify with this public key"
+                  % (checkpoint.store_id, checkpoint.n))
+            raise SystemExit(1)
+        by_store.setdefault(checkpoint.store_id, []).append(checkpoint)
+    return by_store
+
+
+def cmd_audit_verify(args, settings):
+    """Recompute the audit chain of one store (or of every named store); exit 1 on a difference."""
+    from .audit.verify import verify_store
+    against = _checkpoints_against(args, settings) if args.against else {}
+    storage = _storage(settings)
+    stores = [_store_or_exit(storage, args.store)] if args.store else storage.list_stores()
+    failed = False
+    for store in stores:
+        result = verify_store(storage, store.id, against.get(store.id, ()))
+        if against.get(store.id):
+            print("store %s: checked against %d signed checkpoints" % (store.name, len(against[store.id])))
+        if result.ok:
+            print("store %s: %d entries verify; head entry %d, seq %d, hash %s"
+                  % (store.name, result.entries, result.head.n, result.head.seq, result.head.hash.hex()))
+        else:
+            failed = True
+            print("store %s: DIFFERS at %s (%d entries verified before it)"
+                  % (store.name, result.problem, result.entries))
+    storage.close()
+    if failed:
+        raise SystemExit(1)
+    print("everything verifies")
+
+
+def cmd_audit_keygen(args, settings):
+    from .audit.checkpoints import generate_key_file, public_key_pem
+    try:
+        key = generate_key_file(args.path)
+    except FileExistsError:
+        raise SystemExit("error: %s exists; a signing key is never overwritten" % args.path) from None
+    print("wrote the signing key to %s (keep it private); its public key:\n%s" % (args.path, public_key_pem(key)))
+
+
+def cmd_audit_checkpoint(args, settings):
+    from .audit.checkpoints import load_signing_key, make_checkpoint
+    if not settings.signing_key_file:
+        raise ConfigError("LRS_SIGNING_KEY_FILE is not set: there is no key to sign checkpoints with")
+    key = load_signing_key(settings.signing_key_file, settings.signing_key_generate)
+    storage = _storage(settings)
+    for store in storage.list_stores():
+        checkpoint = make_checkpoint(storage, key, store.id)
+        print("store %s: %s" % (store.name, "signed entry %d" % checkpoint.n if checkpoint else "nothing new to sign"))
 
 
 def _forwarding(settings):
@@ -326,6 +391,22 @@ def build_parser():
     _add_forwarding_parser(commands)
     _add_forward_parser(commands)
     _add_pull_parser(commands)
+
+    audit = commands.add_parser("audit", help="the tamper-evident history").add_subparsers(
+        dest="action", required=True)
+    verify = audit.add_parser("verify", help="recompute the hash chain; exit 1 at the first difference")
+    verify.add_argument("--store", default=None, help="one store's name (default: every store)")
+    verify.add_argument("--against", default=None, metavar="CHECKPOINT_FILE",
+                        help="also check the chain against signed checkpoints kept elsewhere (the JSON of "
+                             "GET /reports/audit/checkpoints)")
+    verify.add_argument("--public-key", default=None, metavar="PEM_FILE",
+                        help="the public key of GET /reports/audit/key (default: from LRS_SIGNING_KEY_FILE)")
+    verify.set_defaults(handler=cmd_audit_verify)
+    keygen = audit.add_parser("keygen", help="write a new Ed25519 signing key (PEM, mode 0600)")
+    keygen.add_argument("path")
+    keygen.set_defaults(handler=cmd_audit_keygen)
+    checkpoint = audit.add_parser("checkpoint", help="sign every store's chain head now")
+    checkpoint.set_defaults(handler=cmd_audit_checkpoint)
     return parser
 
 

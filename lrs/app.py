@@ -1,4 +1,6 @@
 """The Flask application: create_app() builds it from settings (the application factory)."""
+import atexit
+
 from flask import Flask
 
 from . import observability
@@ -32,8 +34,9 @@ def create_app(settings=None, storage=None, announce=print):
     from .api import register_error_handlers, xapi
     from .api.alternate import AlternateSyntaxMiddleware
     from .api.body import BoundedRequest
+    from .api.openapi import openapi
 
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)         # no /static route: the LRS serves no such files
     app.request_class = BoundedRequest              # size limit on chunked bodies too (HTTP-9)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
@@ -42,6 +45,9 @@ def create_app(settings=None, storage=None, announce=print):
     app.extensions["lrs.storage"] = storage
     app.url_map.strict_slashes = False
     app.register_blueprint(xapi)
+    app.register_blueprint(openapi)                    # /openapi.json and /docs
+    from .api.reports import reports
+    app.register_blueprint(reports)
     register_error_handlers(app)
     observability.init_app(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, settings.max_body_bytes)
@@ -49,6 +55,10 @@ def create_app(settings=None, storage=None, announce=print):
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0, x_host=0,
                                 x_port=0, x_prefix=0)
+    checkpointer = app.extensions["lrs"].checkpointer
+    if checkpointer is not None:            # signed audit checkpoints, and one more at shutdown
+        checkpointer.start()
+        atexit.register(checkpointer.shutdown)
     if settings.admin_key:                  # wrong secrets for it are refused without the KDF
         try:
             app.extensions["lrs"].authenticator.remember(settings.admin_key, settings.admin_secret)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from .errors import Forbidden, TooManyRequests, Unauthorized
 
 SCOPES = ("statements/write", "statements/read", "statements/read/mine", "all/read", "all",
-          "state", "define", "profile")
+          "state", "define", "profile", "reports/read")        # reports/read: the /reports API (issue 13)
 DEFAULT_SCOPES = ("statements/write", "statements/read/mine")   # SCOPE-9
 
 _PBKDF2 = "pbkdf2_sha256"

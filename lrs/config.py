@@ -8,12 +8,9 @@ from dataclasses import dataclass, field, fields
 
 from schemas.versions import SUPPORTED_VERSIONS, XAPI_1_0_3
 
+from .errors import ConfigError  # noqa: F401  (re-exported: lrs.config.ConfigError)
 
 MIN_CURSOR_KEY_LENGTH = 32
-
-
-class ConfigError(ValueError):
-    """A setting has a value the LRS cannot use."""
 
 
 def _default_database_url():
@@ -75,6 +72,10 @@ class Settings:
     state_put_conflict: bool = False
     consistent_through_lag_ms: int = 1000
     log_level: str = "INFO"
+    signing_key_file: str = ""
+    signing_key_generate: bool = False
+    checkpoint_every_entries: int = 10_000
+    checkpoint_every_seconds: int = 300
 
     # environment variable -> (attribute, parser)
     @classmethod
@@ -106,6 +107,10 @@ class Settings:
             "LRS_SECRET_HASH_ITERATIONS": ("secret_hash_iterations", lambda n, v: _int(n, v, 1000)),
             "LRS_STATE_PUT_CONFLICT": ("state_put_conflict", _bool),
             "LRS_CONSISTENT_THROUGH_LAG_MS": ("consistent_through_lag_ms", lambda n, v: _int(n, v, 0)),
+            "LRS_SIGNING_KEY_FILE": ("signing_key_file", str),
+            "LRS_SIGNING_KEY_GENERATE": ("signing_key_generate", _bool),
+            "LRS_CHECKPOINT_EVERY_ENTRIES": ("checkpoint_every_entries", lambda n, v: _int(n, v, 1)),
+            "LRS_CHECKPOINT_EVERY_SECONDS": ("checkpoint_every_seconds", lambda n, v: _int(n, v, 1)),
             "LRS_LOG_LEVEL": ("log_level",
                               lambda n, v: _choice(n, v.upper(), ("DEBUG", "INFO", "WARNING", "ERROR"))),
         }

@@ -66,3 +66,7 @@ class StorageUnavailable(LRSError):
     """The database cannot be reached; answered 503 so that clients retry."""
 
     status = 503
+
+
+class ConfigError(ValueError):
+    """A setting has a value the LRS cannot use (start-up prints its message as one line)."""

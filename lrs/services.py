@@ -2,7 +2,9 @@
 import secrets
 from dataclasses import dataclass
 
+from .audit.service import AuditService
 from .auth import Authenticator
+from .reports.service import ReportService
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
 from .federation.forwarding import ForwardingService
@@ -39,10 +41,14 @@ class Services:
     agents: AgentService
     cursors: CursorCodec
     forwarding: ForwardingService
+    checkpointer: object = None        # lrs.audit.checkpoints.Checkpointer when signing is set up
+    audit: object = None               # lrs.audit.service.AuditService
+    reports: object = None             # lrs.reports.service.ReportService
 
 
 def build_services(settings, storage, metrics=None):
     metrics = metrics or NoMetrics()
+    signing = checkpointer(settings, storage)
     return Services(
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds, throttle=FailureThrottle(
@@ -53,7 +59,18 @@ def build_services(settings, storage, metrics=None):
         activities=ActivityService(storage),
         agents=AgentService(storage),
         cursors=_cursor_codec(settings, storage),
-        forwarding=ForwardingService(storage, settings))
+        forwarding=ForwardingService(storage, settings),
+        checkpointer=signing, audit=AuditService(storage, signing),
+        reports=ReportService(storage, settings.fallback_xapi_version))
+
+
+def checkpointer(settings, storage):
+    """The audit Checkpointer (not started) when LRS_SIGNING_KEY_FILE is set, else None."""
+    if not settings.signing_key_file:
+        return None
+    from .audit.checkpoints import Checkpointer, load_signing_key
+    key = load_signing_key(settings.signing_key_file, settings.signing_key_generate)
+    return Checkpointer(storage, key, settings.checkpoint_every_entries, settings.checkpoint_every_seconds)
 
 
 def _cursor_codec(settings, storage):
@@ -107,6 +124,9 @@ def preflight(environ=None):
     Raises ConfigError or StorageUnavailable, whose message is the one line to print.
     """
     settings = Settings.from_env(environ)
+    if settings.signing_key_file:             # a missing key stops start-up unless it may be made
+        from .audit.checkpoints import load_signing_key
+        load_signing_key(settings.signing_key_file, settings.signing_key_generate)
     storage = open_configured_storage(settings)
     try:
         ForwardingService(storage, settings).check_secrets()      # refuse rules it cannot use

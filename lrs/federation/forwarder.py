@@ -36,8 +36,7 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from ..config import ConfigError
-from ..errors import StorageUnavailable
+from ..errors import ConfigError, StorageUnavailable
 from ..xapi.compare import equivalent
 from ..xapi.multipart import build_multipart
 from ..xapi.signatures import check_signature

@@ -8,7 +8,7 @@ old one listed). The secret is never logged, printed or returned by the service'
 """
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from ..config import ConfigError
+from ..errors import ConfigError
 
 
 class SecretBox:

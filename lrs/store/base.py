@@ -293,6 +293,28 @@ class StorageBackend(ABC):
         """The highest seq committed in the store (0 when empty)."""
         return self.committed_order(store_id)[0]
 
+    # the audit chain (issue 13, lrs/store/chain.py); read by lrs/audit, written by the batch rules
+    @abstractmethod
+    def chain_head(self, store_id):
+        """The chain.ChainHead of the newest committed batch (ChainHead() when none)."""
+
+    @abstractmethod
+    def chain_entries(self, store_id, upto_n):
+        """Iterate the store's chain.ChainEntry with n <= upto_n, in n order, as kept."""
+
+    @abstractmethod
+    def statement_rows(self, store_id, upto_seq):
+        """Iterate every StoredStatement of the store with seq <= upto_seq (voided ones too), in seq
+        order, as kept: flags and body straight from the database."""
+
+    @abstractmethod
+    def add_checkpoint(self, checkpoint):
+        """Keep a chain.Checkpoint; False (and nothing changed) when the store has one at its n."""
+
+    @abstractmethod
+    def list_checkpoints(self, store_id, after_n=0) -> list:
+        """The store's chain.Checkpoints of entries after after_n, in n order."""
+
     # activities and agents
     @abstractmethod
     def get_activity_definition(self, store_id, activity_id) -> Optional[dict]: ...

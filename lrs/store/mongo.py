@@ -15,6 +15,10 @@ Collections (`_id` prefixed by the store id, so the primary index keeps stores a
                ref / void (StatementRef / voided target, to find later arrivals), body (the JSON)
   attachments  metadata per hash; the data in `attachment_chunks`, CHUNK_BYTES per document,
                so no document nears MongoDB's 16 MiB limit
+  chain        the audit chain (issue 13, lrs/store/chain.py): one document per entry, {store, n,
+               kind, seq, id, target, content, hash}; the head {n, seq, hash} lives in the store's
+               counter document as `chain`, updated in the batch's transaction
+  checkpoints  signed chain heads, {store, n, seq, hash, made_ms, signature}, `_id` store/n
   activities, agents, documents, stores, credentials
   forwarding_rules  one per rule (issue 12), with its delivered count and last error
   outbox       `_id` rule/seq: what a rule still has to deliver (or its dead letters), written
@@ -44,6 +48,7 @@ from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo)
+from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -182,6 +187,26 @@ class _Batch(BatchTransaction):
              "created_ms": e.created_ms, "dead": False, "owner": "", "lease_until": 0, "retry_at": 0,
              "attempts": 0, "error": ""} for e in entries], session=self.s)
 
+    def chain_head(self):
+        return _chain_head(self.db.counters.find_one({"_id": self.store}, {"chain": 1}, session=self.s))
+
+    def append_chain(self, entries):
+        if not entries:
+            return
+        self.db.chain.insert_many([{"_id": "%s/%d" % (self.store, e.n), "store": self.store, "n": e.n,
+                                    "kind": e.kind, "seq": e.seq, "id": e.id, "target": e.target,
+                                    "content": e.content, "hash": e.hash} for e in entries],
+                                  ordered=True, session=self.s)
+        last = entries[-1]
+        self.db.counters.update_one({"_id": self.store},
+                                    {"$set": {"chain": {"n": last.n, "seq": last.seq, "hash": last.hash}}},
+                                    session=self.s)
+
+
+def _chain_head(counter):
+    head = (counter or {}).get("chain")
+    return ChainHead(n=head["n"], seq=head["seq"], hash=bytes(head["hash"])) if head else ChainHead()
+
 
 class MongoStorage(StorageBackend):
     def __init__(self, url, server_selection_timeout_ms=5000, database=None, client=None,
@@ -233,6 +258,8 @@ class MongoStorage(StorageBackend):
         st.create_index([("store", 1), ("void", 1)], partialFilterExpression={"void": {"$exists": True}})
         db.forwarding_rules.create_index([("store", 1), ("name", 1)], unique=True)
         db.outbox.create_index([("rule", 1), ("dead", 1), ("seq", 1)])
+        db.chain.create_index([("store", 1), ("n", 1)], unique=True)
+        db.checkpoints.create_index([("store", 1), ("n", 1)], unique=True)
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
                                    ("registration", 1), ("doc_id", 1)])
 
@@ -376,6 +403,45 @@ class MongoStorage(StorageBackend):
     def committed_order(self, store_id):
         doc = self.db.counters.find_one({"_id": store_id})
         return (doc.get("seq", 0), doc.get("stored_ms", 0)) if doc else (0, 0)
+
+    @_guarded
+    def chain_head(self, store_id):
+        return _chain_head(self.db.counters.find_one({"_id": store_id}, {"chain": 1}))
+
+    def chain_entries(self, store_id, upto_n):
+        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$lte": upto_n}}, sort=[("n", 1)])):
+            yield ChainEntry(n=doc["n"], kind=doc["kind"], seq=doc["seq"], id=doc["id"], target=doc["target"],
+                             content=bytes(doc["content"]), hash=bytes(doc["hash"]))
+
+    def statement_rows(self, store_id, upto_seq):
+        for doc in self._stream(self.db.statements.find({"store": store_id, "seq": {"$lte": upto_seq}},
+                                                        {"groups": 0}, sort=[("seq", 1)])):
+            yield self._stored(doc)
+
+    @_guarded
+    def add_checkpoint(self, checkpoint):
+        c = checkpoint
+        try:
+            self.db.checkpoints.insert_one({"_id": "%s/%d" % (c.store_id, c.n), "store": c.store_id, "n": c.n,
+                                            "seq": c.seq, "hash": c.hash, "made_ms": c.made_ms,
+                                            "signature": c.signature})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    @_guarded
+    def list_checkpoints(self, store_id, after_n=0):
+        return [Checkpoint(store_id=store_id, n=d["n"], seq=d["seq"], hash=bytes(d["hash"]), made_ms=d["made_ms"],
+                           signature=bytes(d["signature"]))
+                for d in self.db.checkpoints.find({"store": store_id, "n": {"$gt": after_n}},
+                                                        sort=[("n", 1)])]
+
+    @staticmethod
+    def _stream(cursor):
+        try:
+            yield from cursor
+        except (PyMongoError, BSONError) as error:
+            raise StorageUnavailable("MongoDB unavailable: %s" % error) from error
 
     def _seq_at_or_before(self, store_id, ms):
         doc = self.db.statements.find_one({"store": store_id, "stored_ms": {"$lte": ms}}, {"seq": 1},

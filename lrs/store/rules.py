@@ -20,7 +20,9 @@ LRS's ordering lives here:
 * forwarding (issue 12): each new statement gets an outbox entry for every forwarding rule of
   its store that it matches, in the batch's own transaction;
 * document keys: a missing part of a document's address is kept as '' (one value in an index);
-  a listing names each document id once, with its newest time across registrations (STATE-14).
+  a listing names each document id once, with its newest time across registrations (STATE-14);
+* the audit chain: every new statement becomes an entry of the store's hash chain, in the same
+  transaction and in seq order (lrs/store/chain.py).
 """
 import json
 from abc import ABC, abstractmethod
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from ..errors import StorageUnavailable
 from ..timeutil import format_ms
 from .base import OutboxEntry, StoredStatement
+from .chain import chain_statements
 
 
 class DuplicateStatements(Exception):
@@ -161,6 +164,15 @@ class BatchTransaction(ABC):
     def add_outbox(self, entries):
         """Keep the OutboxEntries (pending, never leased), all for statements new in this batch."""
 
+    @abstractmethod
+    def chain_head(self):
+        """The store's audit chain head (chain.ChainHead), read inside this transaction after
+        order(), so writers of the store serialise on it as on the order."""
+
+    @abstractmethod
+    def append_chain(self, entries):
+        """Keep the chain.ChainEntry list (consecutive n) and make its last entry the head."""
+
 
 def reject_duplicates(tx, ids):
     repeated = {i for i in ids if ids.count(i) > 1} if len(set(ids)) != len(ids) else set()
@@ -191,6 +203,7 @@ def write_batch(tx, batch, prepared, now_ms):
                                            stored_ms=stored_ms, body=finish_body(record, head, stored_text),
                                            prepared=own))
         tx.insert(statements)
+        append_to_chain(tx, statements)
     voided = apply_voiding(tx, statements)
     apply_references(tx, statements)
     merge_definitions(tx, batch)
@@ -202,6 +215,11 @@ def write_batch(tx, batch, prepared, now_ms):
         tx.set_order(statements[-1].seq, statements[-1].stored_ms)
     return [StoredStatement(id=s.id, seq=s.seq, stored_ms=s.stored_ms, voided=s.id in voided,
                             is_voiding=s.is_voiding, body=s.body) for s in statements]
+
+
+def append_to_chain(tx, statements):
+    """Issue 13: each new statement becomes an entry of the store's audit chain."""
+    tx.append_chain(chain_statements(tx.chain_head(), statements))
 
 
 def apply_voiding(tx, statements):

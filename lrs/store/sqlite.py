@@ -57,6 +57,7 @@ from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo)
+from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -193,6 +194,32 @@ MIGRATIONS = [
             attempts INTEGER NOT NULL DEFAULT 0,
             error TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (rule_id, seq)) WITHOUT ROWID""",
+    ],
+    [
+        # the audit chain (issue 13, lrs/store/chain.py): entries and each store's head
+        """CREATE TABLE chain (
+            sid INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            target TEXT NOT NULL,
+            content BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (sid, n)) WITHOUT ROWID""",
+        """CREATE TABLE chain_heads (
+            sid INTEGER PRIMARY KEY,
+            n INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            hash BLOB NOT NULL)""",
+        """CREATE TABLE checkpoints (
+            sid INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            made_ms INTEGER NOT NULL,
+            signature BLOB NOT NULL,
+            PRIMARY KEY (sid, n))""",
     ],
     [
         # pull sync (issue 12): how far each store's pull from each source got
@@ -384,6 +411,24 @@ class _Batch(BatchTransaction):
         self.conn.executemany("INSERT INTO outbox (rule_id, seq, statement_id, created_ms) "
                               "VALUES (?, ?, ?, ?)",
                               [(e.rule_id, e.seq, e.statement_id, e.created_ms) for e in entries])
+
+    def chain_head(self):
+        return _chain_head(self.conn, self.sid)
+
+    def append_chain(self, entries):
+        if not entries:
+            return
+        self.conn.executemany("INSERT INTO chain (sid, n, kind, seq, id, target, content, hash) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              [(self.sid, e.n, e.kind, e.seq, e.id, e.target, e.content, e.hash) for e in entries])
+        last = entries[-1]
+        self.conn.execute("INSERT OR REPLACE INTO chain_heads (sid, n, seq, hash) VALUES (?, ?, ?, ?)",
+                          (self.sid, last.n, last.seq, last.hash))
+
+
+def _chain_head(conn, sid):
+    row = conn.execute("SELECT n, seq, hash FROM chain_heads WHERE sid = ?", (sid,)).fetchone()
+    return ChainHead(n=row[0], seq=row[1], hash=bytes(row[2])) if row else ChainHead()
 
 
 class SQLiteStorage(StorageBackend):
@@ -825,6 +870,65 @@ class SQLiteStorage(StorageBackend):
             return 0, 0
         row = self._read("SELECT last_seq, last_stored_ms FROM stores WHERE sid = ?", (sid,)).fetchone()
         return tuple(row) if row else (0, 0)
+
+    @_translated
+    def chain_head(self, store_id):
+        sid = self._sid(store_id)
+        return ChainHead() if sid is None else _chain_head(self._conn(), sid)
+
+    def chain_entries(self, store_id, upto_n):
+        sid = self._sid(store_id)
+        if sid is None:
+            return
+        for n, kind, seq, statement_id, target, content, hash_ in self._stream(
+                "SELECT n, kind, seq, id, target, content, hash FROM chain WHERE sid = ? AND n <= ? ORDER BY n",
+                (sid, upto_n)):
+            yield ChainEntry(n=n, kind=kind, seq=seq, id=statement_id, target=target, content=bytes(content),
+                             hash=bytes(hash_))
+
+    def statement_rows(self, store_id, upto_seq):
+        sid = self._sid(store_id)
+        if sid is None:
+            return
+        base = sid << SEQ_BITS
+        for pk, statement_id, stored_ms, voided, voiding, body in self._stream(
+                "SELECT pk, id, stored_ms, voided, voiding, body FROM statements WHERE pk > ? AND pk <= ? "
+                "ORDER BY pk", (base, base | min(upto_seq, SEQ_MAX))):
+            yield StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms, voided=bool(voided),
+                                  is_voiding=bool(voiding), body=bytes(body))
+
+    @_translated
+    def add_checkpoint(self, checkpoint):
+        c = checkpoint
+        with self._write() as conn:
+            sid = self._sid_for_write(conn, c.store_id)
+            return conn.execute("INSERT OR IGNORE INTO checkpoints (sid, n, seq, hash, made_ms, signature) "
+                                "VALUES (?, ?, ?, ?, ?, ?)", (sid, c.n, c.seq, c.hash, c.made_ms, c.signature)
+                                ).rowcount == 1
+
+    @_translated
+    def list_checkpoints(self, store_id, after_n=0):
+        sid = self._sid(store_id)
+        if sid is None:
+            return []
+        return [Checkpoint(store_id=store_id, n=n, seq=seq, hash=bytes(hash_), made_ms=made_ms,
+                           signature=bytes(signature))
+                for n, seq, hash_, made_ms, signature in self._read(
+                    "SELECT n, seq, hash, made_ms, signature FROM checkpoints WHERE sid = ? AND n > ? ORDER BY n",
+                    (sid, after_n))]
+
+    def _stream(self, sql, params):
+        """Rows of a long read on a connection of its own (the thread's connection stays free for
+        other reads while the caller walks the rows); SQLite errors as StorageUnavailable."""
+        conn = None
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000.0, isolation_level=None)
+            yield from conn.execute(sql, params)
+        except sqlite3.Error as error:
+            raise StorageUnavailable("SQLite: %s" % error) from error
+        finally:
+            if conn is not None:
+                conn.close()
 
     def _seq_at_or_before(self, sid, ms):
         """The highest seq stored at or before ms (0 if none): stored is non-decreasing in seq."""

@@ -1,0 +1,142 @@
+"""A learner's transcript: one line per activity the learner attempted (issue 13).
+
+The learner's statements are those whose actor is the learner (or a Group naming the learner as
+a member) and whose object is an Activity; voided statements never count (the store's queries
+never return them), xAPI 1.0.3 and 2.0 statements alike. Times are the statements' `timestamp`
+(when the learner did it), ties broken by the store's order. Per activity:
+
+  first_attempt, last_attempt   earliest and latest timestamp of any of the learner's statements
+  completed                     earliest timestamp of a completion: verb completed, passed or
+                                mastered, or result.completion true
+  success                       the latest outcome stated: true for passed/mastered or
+                                result.success true, false for failed or result.success false;
+                                null when no statement says
+  best_scaled, latest_scaled    highest and latest result.score.scaled
+  duration_seconds              sum of result.duration
+  attempts                      statements with verb attempted, launched or initialized; when
+                                there are none, distinct registrations (no registration counts
+                                as one)
+  statements                    the ids of every statement the line stands on, in store order
+"""
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import schemas
+from schemas.versions import SUPPORTED_VERSIONS
+
+from ..store import StatementQuery
+from ..timeutil import format_ms
+from ..xapi.agents import actor_keys
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+COMPLETION_VERBS = {ADL + "completed", ADL + "passed", ADL + "mastered"}
+SUCCESS_VERBS, FAILURE_VERBS = {ADL + "passed", ADL + "mastered"}, {ADL + "failed"}
+ATTEMPT_VERBS = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
+PAGE = 1000
+COLUMNS = ("activity", "name", "first_attempt", "last_attempt", "completed", "success", "best_scaled",
+           "latest_scaled", "duration_seconds", "attempts", "statements")
+_DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
+                       r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+_DURATION_UNITS = (604800, 86400, 3600, 60, 1)
+
+
+def duration_seconds(text):
+    """Seconds of an ISO 8601 duration as xAPI allows it (PnW, PnDTnHnMnS); 0 when unreadable."""
+    match = _DURATION.match(text or "")
+    if not match:
+        return 0.0
+    return sum(float(value) * unit for value, unit in zip(match.groups(), _DURATION_UNITS) if value)
+
+
+def _timestamp_ms(text):
+    for version in SUPPORTED_VERSIONS:         # a stored statement met the syntax of its own version
+        try:
+            return schemas.parse_timestamp(text, version)
+        except schemas.XAPIValidationError:
+            continue
+    return None
+
+
+@dataclass
+class Line:
+    activity: str
+    name: Optional[str] = None
+    first_ms: Optional[int] = None
+    last_ms: Optional[int] = None
+    completed_ms: Optional[int] = None
+    success: Optional[bool] = None
+    success_at: tuple = ()
+    best_scaled: Optional[float] = None
+    latest_scaled: Optional[float] = None
+    latest_at: tuple = ()
+    duration_seconds: float = 0.0
+    attempt_statements: int = 0
+    registrations: set = field(default_factory=set)
+    statements: list = field(default_factory=list)
+
+    @property
+    def attempts(self):
+        return self.attempt_statements or len(self.registrations)
+
+    def add(self, statement_id, seq, statement):
+        when = _timestamp_ms(statement.get("timestamp")) or 0
+        order = (when, seq)
+        verb = statement["verb"]["id"]
+        result = statement.get("result", {})
+        self.statements.append(statement_id)
+        self.first_ms = when if self.first_ms is None else min(self.first_ms, when)
+        self.last_ms = when if self.last_ms is None else max(self.last_ms, when)
+        if verb in COMPLETION_VERBS or result.get("completion") is True:
+            self.completed_ms = when if self.completed_ms is None else min(self.completed_ms, when)
+        outcome = True if verb in SUCCESS_VERBS else False if verb in FAILURE_VERBS else result.get("success")
+        if outcome is not None and order >= self.success_at:
+            self.success, self.success_at = bool(outcome), order
+        scaled = result.get("score", {}).get("scaled")
+        if scaled is not None:
+            self.best_scaled = scaled if self.best_scaled is None else max(self.best_scaled, scaled)
+            if order >= self.latest_at:
+                self.latest_scaled, self.latest_at = scaled, order
+        self.duration_seconds += duration_seconds(result.get("duration"))
+        if verb in ATTEMPT_VERBS:
+            self.attempt_statements += 1
+        self.registrations.add(statement.get("context", {}).get("registration", "").lower())
+
+    def row(self):
+        """The line as the report shows it (JSON values; times as ISO 8601 UTC)."""
+        def time(ms):
+            return format_ms(ms) if ms is not None else None
+        return {"activity": self.activity, "name": self.name, "first_attempt": time(self.first_ms),
+                "last_attempt": time(self.last_ms), "completed": time(self.completed_ms), "success": self.success,
+                "best_scaled": self.best_scaled, "latest_scaled": self.latest_scaled,
+                "duration_seconds": round(self.duration_seconds, 3), "attempts": self.attempts,
+                "statements": self.statements}
+
+
+def _display_name(definition):
+    names = (definition or {}).get("name") or {}
+    return names.get("en-US") or names.get("en") or next(iter(names.values()), None)
+
+
+def transcript(storage, store_id, learner_key):
+    """[Line] of the learner (an agent key, lrs.xapi.agents.agent_key), by first attempt."""
+    lines, mark = {}, 0
+    while True:
+        page = storage.query_statements(store_id, StatementQuery(filters=[("agent", learner_key)], ascending=True,
+                                                                 limit=PAGE, after_seq=mark))
+        for stored in page.statements:
+            mark = stored.seq
+            statement = json.loads(stored.body)
+            obj = statement["object"]
+            if obj.get("objectType", "Activity") != "Activity" or learner_key not in actor_keys(statement["actor"]):
+                continue
+            line = lines.get(obj["id"])
+            if line is None:
+                line = lines[obj["id"]] = Line(obj["id"])
+            line.add(stored.id, stored.seq, statement)
+        if not page.more:
+            break
+    for line in lines.values():
+        line.name = _display_name(storage.get_activity_definition(store_id, line.activity))
+    return sorted(lines.values(), key=lambda line: (line.first_ms, line.activity))
