@@ -2,6 +2,7 @@
 import secrets
 from dataclasses import dataclass
 
+from .admin.service import AdminService
 from .auth import Authenticator
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
@@ -39,11 +40,12 @@ class Services:
     agents: AgentService
     cursors: CursorCodec
     forwarding: ForwardingService
+    admin: AdminService = None        # administration (issue 14)
 
 
 def build_services(settings, storage, metrics=None):
     metrics = metrics or NoMetrics()
-    return Services(
+    services = Services(
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds, throttle=FailureThrottle(
             settings.auth_failures_per_key, settings.auth_failures_per_address,
@@ -54,6 +56,9 @@ def build_services(settings, storage, metrics=None):
         agents=AgentService(storage),
         cursors=_cursor_codec(settings, storage),
         forwarding=ForwardingService(storage, settings))
+    services.admin = AdminService(storage, settings, services.forwarding, services.statements, services.cursors,
+                                  services.authenticator)
+    return services
 
 
 def _cursor_codec(settings, storage):
