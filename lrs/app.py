@@ -42,6 +42,8 @@ def create_app(settings=None, storage=None, announce=print):
     app.extensions["lrs.storage"] = storage
     app.url_map.strict_slashes = False
     app.register_blueprint(xapi)
+    from .api.admin import admin_api
+    app.register_blueprint(admin_api)                # /admin/api/ (issue 14)
     register_error_handlers(app)
     observability.init_app(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, settings.max_body_bytes)

@@ -34,7 +34,7 @@ SCOPE_HELP = {
 }
 STORE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 MAX_NAME = 200
-_UNCHANGED = object()
+UNCHANGED = object()
 
 
 class InvalidField(BadRequest):
@@ -131,6 +131,12 @@ class AdminService:
         return [self._store_view(store, credentials.get(store.id, 0) if usage else None)
                 for store in self.storage.list_stores()]
 
+    def get_store(self, name):
+        """One store's view with its usage figures."""
+        store = self.store(name, field="name")
+        credentials = sum(1 for c in self.storage.list_credentials(store.id) if not c.revoked)
+        return self._store_view(store, credentials)
+
     def _store_view(self, store, credentials=None):
         view = {"id": store.id, "name": store.name, "created": _iso(store.created_ms)}
         if credentials is not None:
@@ -203,13 +209,13 @@ class AdminService:
         self._update(key, {"secret_hash": hash_generated_secret(secret)})
         return self.get_credential(key), secret
 
-    def update_credential(self, key, name=_UNCHANGED, scopes=_UNCHANGED, expires=_UNCHANGED):
+    def update_credential(self, key, name=UNCHANGED, scopes=UNCHANGED, expires=UNCHANGED):
         changes = {}
-        if name is not _UNCHANGED:
+        if name is not UNCHANGED:
             changes["name"] = _name(name)
-        if scopes is not _UNCHANGED:
+        if scopes is not UNCHANGED:
             changes["scopes"] = _scopes(scopes)
-        if expires is not _UNCHANGED:
+        if expires is not UNCHANGED:
             changes["expires_ms"] = parse_expiry(expires)
         self._update(key, changes)
         return self.get_credential(key)
