@@ -221,6 +221,10 @@ class Authenticator:
             right = verify_secret(secret, credential.secret_hash)
         return right and not credential.revoked and not _expired(credential.expires_ms)
 
+    def verify(self, key, secret, address=None):
+        """authenticate() for a key and secret given apart (the console's sign-in form)."""
+        return self.authenticate(_basic_header(key, secret), address)
+
     def remember(self, key, secret):
         """Verify key:secret now (start-up: the admin credential from the environment), so that
         wrong secrets for it are refused without the slow KDF. No error when it does not verify."""
