@@ -194,9 +194,15 @@ def rename_store(name):
 
 # --- credentials ----------------------------------------------------------------------------------------
 
+def _own_store():
+    """The name of the signed-in credential's store: what the forms choose unless told otherwise."""
+    return next((s["name"] for s in admin().list_stores(usage=False) if s["id"] == g.credential.store_id), "")
+
+
 def _credentials_page(status=200, errors=None, created=None, form=None):
     store = request.args.get("store") or None
     return _page("credentials.html", status, credentials=admin().list_credentials(store), store=store,
+                 own_store=_own_store(),
                  stores=admin().list_stores(usage=False), scopes=scope_choices(), errors=errors or {},
                  created=created, form=form or {})
 
@@ -247,7 +253,7 @@ def edit_credential(key):
 @console.route("/statements", methods=["GET"])
 def statements():
     stores = admin().list_stores(usage=False)
-    store = request.args.get("store") or (stores[0]["name"] if stores else "")
+    store = request.args.get("store") or _own_store()
     params = {name: request.args.get(name, "") for name in FILTERS}
     for flag in ("related_activities", "related_agents", "ascending"):
         params[flag] = "true" if params[flag] else ""
