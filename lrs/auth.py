@@ -26,14 +26,17 @@ still be used by a process that had verified it.
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import Forbidden, StorageUnavailable, TooManyRequests, Unauthorized
+from .errors import Forbidden, TooManyRequests, Unauthorized
 from .timeutil import now_ms
+
+log = logging.getLogger("lrs.auth")
 
 SCOPES = ("statements/write", "statements/read", "statements/read/mine", "all/read", "all",
           "state", "define", "profile")
@@ -199,14 +202,16 @@ class Authenticator:
         return self._used(principal, now)
 
     def _used(self, principal, now):
-        """Record the credential's last use, at most once a minute per process (issue 14)."""
+        """Record the credential's last use, at most once a minute per process (issue 14). The store
+        writes it without waiting for a lock (lost when the database is busy): a request never waits
+        for it, and it never fails one."""
         last = self._last_touched.get(principal.key)
         if last is None or now - last >= LAST_USED_EVERY_SECONDS:
             self._last_touched[principal.key] = now
             try:
                 self._storage.touch_credential(principal.key, now_ms())
-            except StorageUnavailable:          # a figure for administrators: never fails a request
-                self._last_touched.pop(principal.key, None)
+            except Exception:                # a figure for administrators: lost until the next minute
+                log.warning("could not record the last use of a credential", exc_info=True)
         return principal
 
     @staticmethod

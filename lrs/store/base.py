@@ -293,7 +293,8 @@ class StorageBackend(ABC):
 
     @abstractmethod
     def touch_credential(self, key, used_ms):
-        """Record a successful use: last_used_ms becomes used_ms unless it is already later."""
+        """Record a successful use: last_used_ms becomes used_ms unless it is already later. Never
+        waits for a lock held by a writer: StorageUnavailable instead (the caller drops the figure)."""
 
     # statements
     @abstractmethod

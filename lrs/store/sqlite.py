@@ -721,11 +721,21 @@ class SQLiteStorage(StorageBackend):
                                 % ", ".join("%s = ?" % name for name in changes),
                                 list(changes.values()) + [key]).rowcount == 1
 
-    @_translated
     def touch_credential(self, key, used_ms):
-        with self._write() as conn:
+        """Never waits: on a connection of its own without busy timeout, so that a request whose
+        credential is recorded is not held up by a writer (the figure is then lost; issue 14)."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StorageUnavailable("cannot open the SQLite database %s: %s" % (self.path, error)) from error
+        try:
+            conn.execute("PRAGMA busy_timeout=0")
             conn.execute("UPDATE credentials SET last_used_ms = ? WHERE key = ? AND last_used_ms < ?",
                          (int(used_ms), key, int(used_ms)))
+        except sqlite3.Error as error:
+            raise StorageUnavailable("the SQLite database is busy: %s" % error) from error
+        finally:
+            conn.close()
 
     # --- statements: writing -----------------------------------------------------------
 

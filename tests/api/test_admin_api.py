@@ -163,7 +163,7 @@ def test_patch_with_null_expires_removes_the_expiry(api):
     assert api.patch("/credentials/" + made["key"], json={"expires": None}).get_json()["expires"] is None
 
 
-def test_last_used_appears_after_a_request(api, client):
+def test_last_used_appears_after_a_request(api, app, client):
     made = _credential(api)
     client.with_auth(made["key"], made["secret"]).get("/xapi/statements")
     assert api.get("/credentials/" + made["key"]).get_json()["last_used"]

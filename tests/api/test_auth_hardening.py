@@ -211,4 +211,15 @@ def test_the_last_use_is_written_at_most_once_a_minute_per_process(app, client, 
     monkeypatch.setattr(storage, "touch_credential", lambda *a: (writes.append(a), original(*a)))
     for _ in range(5):
         client.with_auth(key, secret).get("/xapi/statements")
-    assert len(writes) == 1
+        assert len(writes) == 1
+
+
+def test_a_request_is_answered_when_the_last_use_cannot_be_written(app, client, monkeypatch):
+    """The write is dropped when the database is busy (issue 14): the request does not fail."""
+    from lrs.errors import StorageUnavailable
+    key, secret = _credential_expiring(app, None)
+
+    def busy(*arguments):
+        raise StorageUnavailable("busy")
+    monkeypatch.setattr(app.extensions["lrs"].storage, "touch_credential", busy)
+    assert client.with_auth(key, secret).get("/xapi/statements").status_code == 200

@@ -99,3 +99,25 @@ def test_touch_credential_never_moves_the_last_use_back(storage):
     storage.touch_credential("k1", 2000)
     storage.touch_credential("k1", 1000)
     assert storage.get_credential("k1").last_used_ms == 2000
+
+
+def test_sqlite_touch_credential_does_not_wait_for_a_writer(tmp_path):
+    """A writer holding the lock makes touch_credential give up at once, not after the busy timeout."""
+    import sqlite3
+    import time
+
+    from lrs.errors import StorageUnavailable
+    from lrs.store import open_storage
+    storage = open_storage("sqlite:///" + str(tmp_path / "lrs.sqlite3"))
+    storage.add_credential(credential())
+    writer = sqlite3.connect(str(tmp_path / "lrs.sqlite3"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            storage.touch_credential("k1", 1000)
+        assert time.monotonic() - started < 1.0
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        storage.close()
