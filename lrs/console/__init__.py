@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
 
 from ..admin.service import InvalidField, scope_choices
 from ..errors import LRSError, TooManyRequests
@@ -42,6 +43,17 @@ FILTERS = ("agent", "verb", "activity", "registration", "related_activities", "r
 class ConsoleSessions(SecureCookieSessionInterface):
     """Signed cookie sessions whose key is made once and kept in the database (every worker and replica
     accepts every session), Secure exactly when the request came over HTTPS."""
+
+    def open_session(self, app, request):
+        # opened before the URL is matched: the xAPI, the admin API, /health get no session (and
+        # no database read for its key)
+        try:
+            endpoint = app.create_url_adapter(request).match()[0]
+        except HTTPException:
+            endpoint = ""
+        if not endpoint.startswith("console."):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app):
         if not app.secret_key:
