@@ -1,5 +1,6 @@
-"""Command line: python -m lrs serve | stores create|list | credentials create|list|revoke |
-forwarding add|list|pause|resume|remove|new-key|dead-letters | forward | pull | audit verify|keygen|checkpoint."""
+"""Command line: python -m lrs serve | stores create|list|rename |
+credentials create|list|revoke|rotate|update | forwarding add|list|pause|resume|remove|new-key|dead-letters |
+forward | pull | audit verify|keygen|checkpoint."""
 import argparse
 import getpass
 import json
@@ -8,7 +9,7 @@ import sys
 
 from schemas.versions import XAPI_2_0_0
 
-from .auth import create_credential, parse_scopes
+from .auth import parse_scopes
 from .config import ConfigError, Settings
 from .errors import LRSError
 from .timeutil import format_ms
@@ -19,13 +20,6 @@ DEPLOY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 def _storage(settings):
     from .services import open_configured_storage
     return open_configured_storage(settings)
-
-
-def _store_or_exit(storage, name):
-    store = storage.get_store(name)
-    if store is None:
-        raise SystemExit("no store named %r (python -m lrs stores list)" % name)
-    return store
 
 
 def cmd_serve(args, settings):
@@ -43,38 +37,52 @@ def cmd_serve(args, settings):
     os.execv(sys.executable, argv)
 
 
+def _store_or_exit(storage, name):
+    store = storage.get_store(name)
+    if store is None:
+        raise SystemExit("no store named %r (python -m lrs stores list)" % name)
+    return store
+
+
+def _admin(settings):
+    from .admin.service import AdminService
+    from .federation.forwarding import ForwardingService
+    storage = _storage(settings)
+    return AdminService(storage, settings, ForwardingService(storage, settings))
+
+
 def cmd_stores_create(args, settings):
-    store = _storage(settings).create_store(args.name)
-    print("created store %s (id %s)" % (store.name, store.id))
+    store = _admin(settings).create_store(args.name)
+    print("created store %s (id %s)" % (store["name"], store["id"]))
 
 
 def cmd_stores_list(args, settings):
-    for store in _storage(settings).list_stores():
-        print("%s\t%s\tcreated %s" % (store.name, store.id, format_ms(store.created_ms)))
+    for store in _admin(settings).list_stores():
+        print("%s\t%s\tcreated %s\tstatements %d\tdocuments %d\tcredentials %d"
+              % (store["name"], store["id"], store["created"], store["statements"], store["documents"],
+                 store["credentials"]))
+
+
+def cmd_stores_rename(args, settings):
+    store = _admin(settings).rename_store(args.name, args.new_name)
+    print("renamed store %s to %s" % (args.name, store["name"]))
 
 
 def cmd_credentials_create(args, settings):
-    storage = _storage(settings)
-    store = _store_or_exit(storage, args.store)
-    key, secret = create_credential(storage, store.id, parse_scopes(args.scopes), name=args.name,
-                                    admin=args.admin, iterations=settings.secret_hash_iterations)
-    print("key:    %s\nsecret: %s\n(the secret is shown only now; the LRS keeps only its hash)" % (key, secret))
+    view, secret = _admin(settings).create_credential(
+        args.store, name=args.name, scopes=parse_scopes(args.scopes), expires=args.expires, admin=args.admin)
+    print("key:    %s\nsecret: %s\n(the secret is shown only now; the LRS keeps only its hash)" % (view["key"], secret))
 
 
 def cmd_credentials_list(args, settings):
-    storage = _storage(settings)
-    store_id = _store_or_exit(storage, args.store).id if args.store else None
-    names = {s.id: s.name for s in storage.list_stores()}
-    for credential in storage.list_credentials(store_id):
-        state = "revoked" if credential.revoked else "active"
-        print("%s\t%s\t%s\t%s\t%s%s" % (credential.key, names.get(credential.store_id, credential.store_id),
-                                        " ".join(credential.scopes), state, credential.name,
-                                        "\tadmin" if credential.admin else ""))
+    for c in _admin(settings).list_credentials(args.store):
+        print("%s\t%s\t%s\t%s\t%s%s\texpires %s\tlast used %s"
+              % (c["key"], c["store"], " ".join(c["scopes"]), c["state"], c["name"],
+                 "\tadmin" if c["administrator"] else "", c["expires"] or "never", c["last_used"] or "never"))
 
 
 def cmd_credentials_revoke(args, settings):
-    if not _storage(settings).revoke_credential(args.key):
-        raise SystemExit("no active credential with key %r" % args.key)
+    _admin(settings).revoke_credential(args.key)
     print("revoked %s" % args.key)
 
 
@@ -141,6 +149,22 @@ def cmd_audit_checkpoint(args, settings):
     for store in storage.list_stores():
         checkpoint = make_checkpoint(storage, key, store.id)
         print("store %s: %s" % (store.name, "signed entry %d" % checkpoint.n if checkpoint else "nothing new to sign"))
+
+
+def cmd_credentials_rotate(args, settings):
+    view, secret = _admin(settings).rotate_secret(args.key)
+    print("key:    %s\nsecret: %s\n(the new secret is shown only now; the old one no longer works)"
+          % (view["key"], secret))
+
+
+def cmd_credentials_update(args, settings):
+    changes = {name: getattr(args, name) for name in ("name", "expires") if getattr(args, name) is not None}
+    if args.scopes is not None:
+        changes["scopes"] = parse_scopes(args.scopes)
+    if args.never_expires:
+        changes["expires"] = None
+    c = _admin(settings).update_credential(args.key, **changes)
+    print("%s\t%s\t%s\texpires %s" % (c["key"], c["name"], " ".join(c["scopes"]), c["expires"] or "never"))
 
 
 def _forwarding(settings):
@@ -372,6 +396,10 @@ def build_parser():
     create.add_argument("name")
     create.set_defaults(handler=cmd_stores_create)
     stores.add_parser("list").set_defaults(handler=cmd_stores_list)
+    rename = stores.add_parser("rename")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    rename.set_defaults(handler=cmd_stores_rename)
 
     credentials = commands.add_parser("credentials", help="key/secret pairs").add_subparsers(
         dest="action", required=True)
@@ -381,6 +409,7 @@ def build_parser():
                         help="space- or comma-separated xAPI scopes")
     create.add_argument("--name", default="")
     create.add_argument("--admin", action="store_true")
+    create.add_argument("--expires", help="ISO 8601 date (valid through that day, UTC) or date and time")
     create.set_defaults(handler=cmd_credentials_create)
     listing = credentials.add_parser("list")
     listing.add_argument("--store", default=None)
@@ -388,6 +417,17 @@ def build_parser():
     revoke = credentials.add_parser("revoke")
     revoke.add_argument("key")
     revoke.set_defaults(handler=cmd_credentials_revoke)
+    rotate = credentials.add_parser("rotate", help="replace the secret (the new one is shown once)")
+    rotate.add_argument("key")
+    rotate.set_defaults(handler=cmd_credentials_rotate)
+    update = credentials.add_parser("update", help="change the name, scopes or expiry")
+    update.add_argument("key")
+    update.add_argument("--name")
+    update.add_argument("--scopes", help="space- or comma-separated xAPI scopes (replace the current ones)")
+    expiry = update.add_mutually_exclusive_group()
+    expiry.add_argument("--expires", help="ISO 8601 date (valid through that day, UTC) or date and time")
+    expiry.add_argument("--never-expires", action="store_true")
+    update.set_defaults(handler=cmd_credentials_update)
     _add_forwarding_parser(commands)
     _add_forward_parser(commands)
     _add_pull_parser(commands)

@@ -48,6 +48,10 @@ def create_app(settings=None, storage=None, announce=print):
     app.register_blueprint(openapi)                    # /openapi.json and /docs
     from .api.reports import reports
     app.register_blueprint(reports)
+    from .api.admin import admin_api
+    app.register_blueprint(admin_api)                # /admin/api/ (issue 14)
+    from .console import init_app as init_console
+    init_console(app)                                # the web console at / (issue 14)
     register_error_handlers(app)
     observability.init_app(app)
     app.wsgi_app = AlternateSyntaxMiddleware(app.wsgi_app, settings.max_body_bytes)

@@ -26,16 +26,26 @@ still be used by a process that had verified it.
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import Optional
 
 from .errors import Forbidden, TooManyRequests, Unauthorized
+from .timeutil import now_ms
+
+log = logging.getLogger("lrs.auth")
 
 SCOPES = ("statements/write", "statements/read", "statements/read/mine", "all/read", "all",
           "state", "define", "profile", "reports/read")        # reports/read: the /reports API (issue 13)
 DEFAULT_SCOPES = ("statements/write", "statements/read/mine")   # SCOPE-9
+# Not an xAPI scope: administration of the whole deployment (/admin/api/, the console; issue 14).
+# `all` does not grant it; a credential made with the `admin` flag (start-up's) has it.
+ADMIN_SCOPE = "admin"
+SCOPES = SCOPES + (ADMIN_SCOPE,)
+LAST_USED_EVERY_SECONDS = 60      # a credential's last use is written at most this often per process
 
 _PBKDF2 = "pbkdf2_sha256"
 _SHA256 = "sha256"
@@ -123,6 +133,11 @@ class Principal:
         """True when any of the scopes `needed` (or `all`) was granted (SCOPE-14)."""
         return "all" in self.scopes or any(scope in self.scopes for scope in needed)
 
+    @property
+    def administrator(self):
+        """May administer every store: the `admin` scope or the admin flag (issue 14)."""
+        return self.admin or ADMIN_SCOPE in self.scopes
+
     def require(self, *needed):
         if not self.can(*needed):
             raise Forbidden("this credential lacks the scope for this request (needs one of: %s)"
@@ -137,6 +152,7 @@ class _Verified:
     secret_hash: str
     principal: Principal
     fresh_until: float                # monotonic time until which the database is not read again
+    expires_ms: Optional[int] = None  # the credential's expiry, checked on every request
 
 
 class Authenticator:
@@ -149,6 +165,7 @@ class Authenticator:
         self._verified = {}
         self._cache_key = secrets.token_bytes(32)
         self._lock = threading.Lock()
+        self._last_touched = {}       # key -> monotonic time its last use was last written
 
     def _fingerprint(self, key, secret):
         return hmac.new(self._cache_key, (key + "\0" + secret).encode("utf-8"), hashlib.sha256).digest()
@@ -161,8 +178,8 @@ class Authenticator:
         now = time.monotonic()
         known = self._verified.get(key)
         known_good = known is not None and hmac.compare_digest(known.fingerprint, fingerprint)
-        if known_good and known.fresh_until > now:
-            return known.principal
+        if known_good and known.fresh_until > now and not _expired(known.expires_ms):
+            return self._used(known.principal, now)
         blocked = self._throttle.blocked(key, address) if self._throttle and not known_good else None
         if blocked and blocked.address_retry:         # this address is refused before any check
             raise _too_many(blocked.address_retry)
@@ -181,7 +198,20 @@ class Authenticator:
                               admin=credential.admin)
         with self._lock:
             self._verified[key] = _Verified(fingerprint, credential.secret_hash, principal,
-                                            now + self._cache_seconds)
+                                            now + self._cache_seconds, credential.expires_ms)
+        return self._used(principal, now)
+
+    def _used(self, principal, now):
+        """Record the credential's last use, at most once a minute per process (issue 14). The store
+        writes it without waiting for a lock (lost when the database is busy): a request never waits
+        for it, and it never fails one."""
+        last = self._last_touched.get(principal.key)
+        if last is None or now - last >= LAST_USED_EVERY_SECONDS:
+            self._last_touched[principal.key] = now
+            try:
+                self._storage.touch_credential(principal.key, now_ms())
+            except Exception:                # a figure for administrators: lost until the next minute
+                log.warning("could not record the last use of a credential", exc_info=True)
         return principal
 
     @staticmethod
@@ -194,7 +224,11 @@ class Authenticator:
             right = hmac.compare_digest(known.fingerprint, fingerprint)     # no KDF again
         else:
             right = verify_secret(secret, credential.secret_hash)
-        return right and not credential.revoked
+        return right and not credential.revoked and not _expired(credential.expires_ms)
+
+    def verify(self, key, secret, address=None):
+        """authenticate() for a key and secret given apart (the console's sign-in form)."""
+        return self.authenticate(_basic_header(key, secret), address)
 
     def remember(self, key, secret):
         """Verify key:secret now (start-up: the admin credential from the environment), so that
@@ -211,6 +245,10 @@ class Authenticator:
     def forget(self, key):
         with self._lock:
             self._verified.pop(key, None)
+
+
+def _expired(expires_ms):
+    return expires_ms is not None and now_ms() >= expires_ms
 
 
 def _too_many(retry_after):
@@ -239,11 +277,10 @@ def _parse_basic(header):
 
 
 def create_credential(storage, store_id, scopes=None, name="", admin=False, key=None, secret=None,
-                      iterations=210_000):
+                      iterations=210_000, expires_ms=None):
     """Create and save a credential; return (key, secret). The secret is never stored: a generated
     one as its SHA-256, one given by the caller (chosen by a person) as PBKDF2 of `iterations`."""
     from .store import Credential
-    from .timeutil import now_ms
     key = key or new_key()
     if secret:
         secret_hash = hash_secret(secret, iterations)
@@ -252,7 +289,8 @@ def create_credential(storage, store_id, scopes=None, name="", admin=False, key=
         secret_hash = hash_generated_secret(secret)
     storage.add_credential(Credential(
         key=key, secret_hash=secret_hash, store_id=store_id,
-        scopes=list(scopes or DEFAULT_SCOPES), name=name, admin=admin, created_ms=now_ms()))
+        scopes=list(scopes or DEFAULT_SCOPES), name=name, admin=admin, created_ms=now_ms(),
+        expires_ms=expires_ms))
     return key, secret
 
 

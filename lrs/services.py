@@ -2,12 +2,13 @@
 import secrets
 from dataclasses import dataclass
 
+from .admin.service import AdminService
 from .audit.service import AuditService
 from .auth import Authenticator
-from .reports.service import ReportService
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
 from .federation.forwarding import ForwardingService
+from .reports.service import ReportService
 from .store import open_storage
 from .throttle import FailureThrottle
 from .xapi.activities import ActivityService
@@ -44,12 +45,13 @@ class Services:
     checkpointer: object = None        # lrs.audit.checkpoints.Checkpointer when signing is set up
     audit: object = None               # lrs.audit.service.AuditService
     reports: object = None             # lrs.reports.service.ReportService
+    admin: AdminService = None        # administration (issue 14)
 
 
 def build_services(settings, storage, metrics=None):
     metrics = metrics or NoMetrics()
     signing = checkpointer(settings, storage)
-    return Services(
+    services = Services(
         settings=settings, storage=storage,
         authenticator=Authenticator(storage, settings.auth_cache_seconds, throttle=FailureThrottle(
             settings.auth_failures_per_key, settings.auth_failures_per_address,
@@ -62,6 +64,9 @@ def build_services(settings, storage, metrics=None):
         forwarding=ForwardingService(storage, settings),
         checkpointer=signing, audit=AuditService(storage, signing),
         reports=ReportService(storage, settings.fallback_xapi_version))
+    services.admin = AdminService(storage, settings, services.forwarding, services.statements, services.cursors,
+                                  services.authenticator)
+    return services
 
 
 def checkpointer(settings, storage):

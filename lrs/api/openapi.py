@@ -14,6 +14,7 @@ files, served from where the package is installed; nothing of it is copied into 
 import copy
 import json
 import os
+import re
 
 import flask_swagger_ui
 import schemas
@@ -425,6 +426,8 @@ def _paths(versions):
                             "options": _options("CORS preflight")}
     paths.update(_operations_paths())
     paths.update(_reports_paths())
+    paths.update(_admin_paths())
+    paths.update(_console_paths())
     return paths
 
 
@@ -486,6 +489,100 @@ def _reports_paths():
     }
 
 
+def _path_parameters(path):
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{([^{}]+)}", path)]
+
+
+# (path, method, summary) of the admin HTTP API (issue 14): JSON in and out, the `admin` scope
+ADMIN_OPERATIONS = [
+    ("/admin/api/scopes", "get", "the scopes a credential can have, with what each allows"),
+    ("/admin/api/stores", "get", "every store with its usage (statements, documents, credentials)"),
+    ("/admin/api/stores", "post", "create a store: {\"name\": ...}"),
+    ("/admin/api/stores/{name}", "get", "one store with its usage"),
+    ("/admin/api/stores/{name}", "patch", "rename a store: {\"name\": ...}"),
+    ("/admin/api/stores/{name}/statements", "get", "look up a store's statements with the xAPI query filters"),
+    ("/admin/api/credentials", "get", "every credential (?store= one store's); never a secret"),
+    ("/admin/api/credentials", "post", "create a credential; the answer holds its secret, shown only now"),
+    ("/admin/api/credentials/{key}", "get", "one credential: scopes, name, expiry, last use"),
+    ("/admin/api/credentials/{key}", "patch", "change a credential's scopes, name or expiry"),
+    ("/admin/api/credentials/{key}/revoke", "post", "revoke a credential"),
+    ("/admin/api/credentials/{key}/rotate", "post", "give a credential a new secret, shown only now"),
+    ("/admin/api/forwarding", "get", "forwarding rules with their outbox state (?store= one store's)"),
+    ("/admin/api/forwarding", "post", "add a forwarding rule"),
+    ("/admin/api/forwarding/{store}/{rule}/pause", "post", "pause a forwarding rule"),
+    ("/admin/api/forwarding/{store}/{rule}/resume", "post", "resume a forwarding rule"),
+    ("/admin/api/forwarding/{store}/{rule}", "delete", "remove a forwarding rule and its outbox"),
+    ("/admin/api/forwarding/{store}/{rule}/dead-letters", "get", "the dead letters of a rule, with the answers"),
+    ("/admin/api/forwarding/{store}/{rule}/dead-letters/retry", "post", "deliver dead letters again"),
+]
+
+# (path, methods, summary) of the web console (issue 14): HTML pages and forms
+CONSOLE_PAGES = [
+    ("/", ("get",), "the console's home (the stores page once signed in)"),
+    ("/sign-in", ("get", "post"), "sign in with an admin key and secret"),
+    ("/sign-out", ("post",), "sign out"),
+    ("/stores", ("get", "post"), "stores and their usage; create one"),
+    ("/stores/{name}/rename", ("post",), "rename a store"),
+    ("/credentials", ("get", "post"), "credentials; create one (its secret shown once)"),
+    ("/credentials/{key}", ("get", "post"), "one credential: change scopes, name, expiry"),
+    ("/credentials/{key}/revoke", ("post",), "revoke a credential"),
+    ("/credentials/{key}/rotate", ("post",), "give a credential a new secret"),
+    ("/statements", ("get",), "the statement browser (the xAPI filters as a form)"),
+    ("/forwarding", ("get",), "forwarding status and dead letters"),
+    ("/forwarding/{store}/{rule}/retry", ("post",), "deliver a rule's dead letters again"),
+    ("/console-static/{filename}", ("get",), "the console's stylesheet"),
+]
+
+
+def _admin_paths():
+    json_any = {"application/json": {"schema": {}}}
+    paths = {}
+    for path, method, summary in ADMIN_OPERATIONS:
+        operation = {
+            "tags": ["Administration"], "summary": summary, "security": [{"basicAuth": ["admin"]}],
+            "parameters": _path_parameters(path),
+            "responses": {"200": {"description": "done", "headers": PLAIN_HEADERS, "content": json_any},
+                          **({"201": {"description": "created", "headers": PLAIN_HEADERS, "content": json_any}}
+                             if method == "post" else {}),
+                          **_errors(PLAIN_HEADERS, 400, 401, 403, 404, 409, 429, 503)}}
+        if method in ("post", "patch"):
+            operation["requestBody"] = {"required": False, "content": {"application/json": {"schema": {
+                "type": "object"}}}}
+        paths.setdefault(path, {})[method] = operation
+        if method == "get":
+            paths[path]["head"] = dict(operation, summary=summary + " (headers only)")
+    return paths
+
+
+def _console_paths():
+    """HTML for people: success, a redirect after a form, or the page again with the error."""
+    html = {"text/html": {"schema": {"type": "string"}}}
+    page = {"description": "the page", "headers": PLAIN_HEADERS, "content": html}
+    responses = {"200": page,
+                 "302": {"description": "to the next page (after a form, or to sign in)", "headers": dict(
+                     PLAIN_HEADERS, Location=_header("where to go"))},
+                 **{str(status): dict(page, description=text, content=dict(html, **{  # JSON outside a page
+                     "application/json": {"schema": _ref("Error")}})) for status, text in (
+                     (400, "the form again, with what is wrong next to the field"),
+                     (401, "sign-in refused"), (403, "not an admin credential"), (404, "no such page or record"),
+                     (429, "too many failed sign-ins; try later"), (503, "the database does not answer"))}}
+    paths = {}
+    for path, methods, summary in CONSOLE_PAGES:
+        for method in methods:
+            operation = {"tags": ["Console"], "summary": summary, "security": [],
+                         "parameters": _path_parameters(path),
+                         "responses": dict(responses, **({"200": dict(page, content={"text/css": {"schema": {
+                             "type": "string"}}})} if path.startswith("/console-static") else {}))}
+            if method == "post":
+                operation["requestBody"] = {"required": False, "content": {
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}
+            paths.setdefault(path, {})[method] = operation
+            if method == "get":
+                paths[path]["head"] = dict(operation, summary=summary + " (headers only)")
+    return paths
+
+
 def build_document(versions=SUPPORTED_VERSIONS):
     """The OpenAPI document (a dict) of the LRS serving ``versions``."""
     plugin = MarshmallowPlugin(schema_name_resolver=_resolve_name)
@@ -499,7 +596,8 @@ def build_document(versions=SUPPORTED_VERSIONS):
             "`{\"error\": {\"status\": ..., \"message\": ...}}` whose message names the rule broken."
             % " and ".join(versions))},
         tags=[{"name": name} for name in ("Statements", "State", "Activity Profile", "Agent Profile",
-                                          "Activities", "Agents", "About", "Operations", "Documentation", "Reports")],
+                                          "Activities", "Agents", "About", "Operations", "Documentation", "Reports",
+                                          "Administration", "Console")],
     )
     plugin.converter.add_attribute_function(_xapi_field)
     spec.components.security_scheme("basicAuth", {

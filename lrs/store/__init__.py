@@ -22,6 +22,7 @@ from .base import (  # noqa: F401  (re-exported: the public vocabulary of the st
     StorageBackend,
     StoredStatement,
     StoreInfo,
+    StoreUsage,
 )
 from .rules import DuplicateStatements  # noqa: F401
 

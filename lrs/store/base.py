@@ -34,6 +34,18 @@ class Credential:
     admin: bool = False
     created_ms: int = 0
     revoked: bool = False
+    expires_ms: Optional[int] = None   # refused from this time on (lrs/auth.py); None: never expires
+    last_used_ms: int = 0             # last successful authentication, written at most once a minute
+
+
+# the credential fields update_credential may change (issue 14)
+CREDENTIAL_CHANGES = ("secret_hash", "scopes", "name", "expires_ms")
+
+
+@dataclass
+class StoreUsage:
+    statements: int           # every statement kept, voided and voiding ones included
+    documents: int            # state, activity profile and agent profile documents
 
 
 # --- statements -----------------------------------------------------------------------
@@ -202,6 +214,17 @@ class ForwardingCounts:
     last_error: str
 
 
+def credential_changes(changes):
+    """The changes for update_credential, checked: ValueError names an unknown field."""
+    unknown = sorted(set(changes) - set(CREDENTIAL_CHANGES))
+    if unknown:
+        raise ValueError("a credential update cannot change %s" % ", ".join(unknown))
+    changes = dict(changes)
+    if "scopes" in changes:
+        changes["scopes"] = list(changes["scopes"])
+    return changes
+
+
 @dataclass
 class PullCursor:
     """How far a pull from a source LRS into a store got (issue 12): the source's `stored` time
@@ -253,6 +276,13 @@ class StorageBackend(ABC):
     @abstractmethod
     def list_stores(self) -> list: ...
 
+    @abstractmethod
+    def rename_store(self, store_id, name) -> bool:
+        """Give a store a new name; True when it exists; ValueError if another store has the name."""
+
+    @abstractmethod
+    def store_usage(self, store_id) -> StoreUsage: ...
+
     # credentials
     @abstractmethod
     def add_credential(self, credential: Credential):
@@ -268,6 +298,16 @@ class StorageBackend(ABC):
     @abstractmethod
     def revoke_credential(self, key) -> bool:
         """True when a credential was revoked now."""
+
+    @abstractmethod
+    def update_credential(self, key, changes: dict) -> bool:
+        """Set the fields of `changes` (names in CREDENTIAL_CHANGES) of a credential that is not
+        revoked; True when there was one. ValueError names an unknown field."""
+
+    @abstractmethod
+    def touch_credential(self, key, used_ms):
+        """Record a successful use: last_used_ms becomes used_ms unless it is already later. Never
+        waits for a lock held by a writer: StorageUnavailable instead (the caller drops the figure)."""
 
     # statements
     @abstractmethod

@@ -47,7 +47,7 @@ from pymongo.write_concern import WriteConcern
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
-                   StorageBackend, StoredStatement, StoreInfo)
+                   StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
 from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
@@ -336,13 +336,26 @@ class MongoStorage(StorageBackend):
         return [StoreInfo(id=d["_id"], name=d["name"], created_ms=d["created_ms"])
                 for d in self.db.stores.find(sort=[("name", 1)])]
 
+    @_guarded
+    def rename_store(self, store_id, name):
+        try:
+            return self.db.stores.update_one({"_id": store_id}, {"$set": {"name": name}}).matched_count == 1
+        except DuplicateKeyError:
+            raise ValueError("a store named %r exists" % name) from None
+
+    @_guarded
+    def store_usage(self, store_id):
+        return StoreUsage(statements=self.db.statements.count_documents({"store": store_id}),
+                          documents=self.db.documents.count_documents({"store": store_id}))
+
     # --- credentials -------------------------------------------------------------------
 
     @staticmethod
     def _credential(doc):
         return Credential(key=doc["_id"], secret_hash=doc["secret_hash"], store_id=doc["store_id"],
                           scopes=list(doc["scopes"]), name=doc.get("name", ""), admin=bool(doc.get("admin")),
-                          created_ms=doc.get("created_ms", 0), revoked=bool(doc.get("revoked")))
+                          created_ms=doc.get("created_ms", 0), revoked=bool(doc.get("revoked")),
+                          expires_ms=doc.get("expires_ms"), last_used_ms=doc.get("last_used_ms", 0))
 
     @_guarded
     def add_credential(self, credential):
@@ -351,7 +364,7 @@ class MongoStorage(StorageBackend):
             self.db.credentials.insert_one({
                 "_id": c.key, "secret_hash": c.secret_hash, "store_id": c.store_id, "scopes": list(c.scopes),
                 "name": c.name or "", "admin": bool(c.admin), "created_ms": int(c.created_ms or 0),
-                "revoked": bool(c.revoked)})
+                "revoked": bool(c.revoked), "expires_ms": c.expires_ms, "last_used_ms": int(c.last_used_ms or 0)})
         except DuplicateKeyError:
             raise ValueError("a credential with key %r exists" % c.key) from None
 
@@ -369,6 +382,18 @@ class MongoStorage(StorageBackend):
     def revoke_credential(self, key):
         return self.db.credentials.update_one({"_id": key, "revoked": False},
                                               {"$set": {"revoked": True}}).modified_count == 1
+
+    @_guarded
+    def update_credential(self, key, changes):
+        changes = credential_changes(changes)
+        if not changes:
+            return self.db.credentials.count_documents({"_id": key, "revoked": False}) == 1
+        return self.db.credentials.update_one({"_id": key, "revoked": False}, {"$set": changes}).matched_count == 1
+
+    @_guarded
+    def touch_credential(self, key, used_ms):
+        self.db.credentials.update_one({"_id": key, "last_used_ms": {"$not": {"$gte": int(used_ms)}}},
+                                       {"$set": {"last_used_ms": int(used_ms)}})
 
     # --- statements --------------------------------------------------------------------
 

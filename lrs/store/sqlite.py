@@ -56,7 +56,7 @@ from contextlib import contextmanager
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
-                   StorageBackend, StoredStatement, StoreInfo)
+                   StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
 from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
@@ -220,6 +220,11 @@ MIGRATIONS = [
             made_ms INTEGER NOT NULL,
             signature BLOB NOT NULL,
             PRIMARY KEY (sid, n))""",
+    ],
+    [
+        # administration (issue 14): credential expiry and last use
+        "ALTER TABLE credentials ADD COLUMN expires_ms INTEGER",
+        "ALTER TABLE credentials ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0",
     ],
     [
         # pull sync (issue 12): how far each store's pull from each source got
@@ -671,6 +676,24 @@ class SQLiteStorage(StorageBackend):
                           "ORDER BY name").fetchall()
         return [StoreInfo(*row) for row in rows]
 
+    @_translated
+    def rename_store(self, store_id, name):
+        try:
+            with self._write() as conn:
+                return conn.execute("UPDATE stores SET name = ? WHERE id = ? AND name IS NOT NULL",
+                                    (name, store_id)).rowcount == 1
+        except sqlite3.IntegrityError:
+            raise ValueError("a store named %r exists" % name) from None
+
+    @_translated
+    def store_usage(self, store_id):
+        sid = self._sid(store_id)
+        if sid is None:
+            return StoreUsage(statements=0, documents=0)
+        statements = self._read("SELECT count(*) FROM statements WHERE sid = ?", (sid,)).fetchone()[0]
+        documents = self._read("SELECT count(*) FROM documents WHERE sid = ?", (sid,)).fetchone()[0]
+        return StoreUsage(statements=statements, documents=documents)
+
     def _sid(self, store_id):
         """The internal id of a store for reading; None when the store never had a record."""
         sid = self._sids.get(store_id)
@@ -696,23 +719,26 @@ class SQLiteStorage(StorageBackend):
 
     # --- credentials -------------------------------------------------------------------
 
-    _CREDENTIAL_COLUMNS = "key, secret_hash, store_id, scopes, name, admin, created_ms, revoked"
+    _CREDENTIAL_COLUMNS = ("key, secret_hash, store_id, scopes, name, admin, created_ms, revoked, expires_ms, "
+                           "last_used_ms")
 
     @staticmethod
     def _credential(row):
-        key, secret_hash, store_id, scopes, name, admin, created_ms, revoked = row
+        key, secret_hash, store_id, scopes, name, admin, created_ms, revoked, expires_ms, last_used_ms = row
         return Credential(key=key, secret_hash=secret_hash, store_id=store_id, scopes=json.loads(scopes),
-                          name=name, admin=bool(admin), created_ms=created_ms, revoked=bool(revoked))
+                          name=name, admin=bool(admin), created_ms=created_ms, revoked=bool(revoked),
+                          expires_ms=expires_ms, last_used_ms=last_used_ms)
 
     @_translated
     def add_credential(self, credential):
         c = credential
         try:
             with self._write() as conn:
-                conn.execute("INSERT INTO credentials (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                conn.execute("INSERT INTO credentials (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                              % self._CREDENTIAL_COLUMNS,
                              (c.key, c.secret_hash, c.store_id, _dumps(list(c.scopes)), c.name or "",
-                              int(bool(c.admin)), int(c.created_ms or 0), int(bool(c.revoked))))
+                              int(bool(c.admin)), int(c.created_ms or 0), int(bool(c.revoked)),
+                              c.expires_ms, int(c.last_used_ms or 0)))
         except sqlite3.IntegrityError:
             raise ValueError("a credential with key %r exists" % c.key) from None
 
@@ -736,6 +762,35 @@ class SQLiteStorage(StorageBackend):
         with self._write() as conn:
             return conn.execute("UPDATE credentials SET revoked = 1 WHERE key = ? AND revoked = 0",
                                 (key,)).rowcount == 1
+
+    @_translated
+    def update_credential(self, key, changes):
+        changes = credential_changes(changes)
+        if "scopes" in changes:
+            changes["scopes"] = _dumps(changes["scopes"])
+        if not changes:
+            credential = self.get_credential(key)
+            return credential is not None and not credential.revoked
+        with self._write() as conn:
+            return conn.execute("UPDATE credentials SET %s WHERE key = ? AND revoked = 0"
+                                % ", ".join("%s = ?" % name for name in changes),
+                                list(changes.values()) + [key]).rowcount == 1
+
+    def touch_credential(self, key, used_ms):
+        """Never waits: on a connection of its own without busy timeout, so that a request whose
+        credential is recorded is not held up by a writer (the figure is then lost; issue 14)."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StorageUnavailable("cannot open the SQLite database %s: %s" % (self.path, error)) from error
+        try:
+            conn.execute("PRAGMA busy_timeout=0")
+            conn.execute("UPDATE credentials SET last_used_ms = ? WHERE key = ? AND last_used_ms < ?",
+                         (int(used_ms), key, int(used_ms)))
+        except sqlite3.Error as error:
+            raise StorageUnavailable("the SQLite database is busy: %s" % error) from error
+        finally:
+            conn.close()
 
     # --- statements: writing -----------------------------------------------------------
 

@@ -172,3 +172,54 @@ def test_a_wrong_secret_for_a_verified_pbkdf2_credential_needs_no_kdf_issue_11(a
     with pytest.raises(Unauthorized):
         authenticator.authenticate("Basic " + __import__("base64").b64encode(b"admin:wrong").decode())
     assert kdf_calls == []
+
+
+# --- expiry and last use (issue 14) ------------------------------------------------------------
+
+def _credential_expiring(app, expires_ms):
+    from lrs.auth import create_credential
+    storage = app.extensions["lrs"].storage
+    return create_credential(storage, storage.get_store("default").id, ["statements/read"], expires_ms=expires_ms)
+
+
+def test_an_expired_credential_is_refused_with_401(app, client):
+    from lrs.timeutil import now_ms
+    key, secret = _credential_expiring(app, now_ms() - 1)
+    assert client.with_auth(key, secret).get("/xapi/statements").status_code == 401
+
+
+def test_a_credential_is_refused_once_it_expires_even_when_trusted_from_before(app, client, monkeypatch):
+    import lrs.auth
+    from lrs.timeutil import now_ms
+    key, secret = _credential_expiring(app, now_ms() + 60_000)
+    assert client.with_auth(key, secret).get("/xapi/statements").status_code == 200
+    monkeypatch.setattr(lrs.auth, "now_ms", lambda: now_ms() + 120_000)
+    assert client.with_auth(key, secret).get("/xapi/statements").status_code == 401
+
+
+def test_a_successful_request_records_the_credentials_last_use(app, client):
+    key, secret = _credential_expiring(app, None)
+    client.with_auth(key, secret).get("/xapi/statements")
+    assert app.extensions["lrs"].storage.get_credential(key).last_used_ms > 0
+
+
+def test_the_last_use_is_written_at_most_once_a_minute_per_process(app, client, monkeypatch):
+    key, secret = _credential_expiring(app, None)
+    storage = app.extensions["lrs"].storage
+    writes = []
+    original = storage.touch_credential
+    monkeypatch.setattr(storage, "touch_credential", lambda *a: (writes.append(a), original(*a)))
+    for _ in range(5):
+        client.with_auth(key, secret).get("/xapi/statements")
+        assert len(writes) == 1
+
+
+def test_a_request_is_answered_when_the_last_use_cannot_be_written(app, client, monkeypatch):
+    """The write is dropped when the database is busy (issue 14): the request does not fail."""
+    from lrs.errors import StorageUnavailable
+    key, secret = _credential_expiring(app, None)
+
+    def busy(*arguments):
+        raise StorageUnavailable("busy")
+    monkeypatch.setattr(app.extensions["lrs"].storage, "touch_credential", busy)
+    assert client.with_auth(key, secret).get("/xapi/statements").status_code == 200

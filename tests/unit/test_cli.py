@@ -80,3 +80,50 @@ def test_a_bad_setting_ends_the_cli_with_one_line(tmp_path):
     assert result.returncode != 0
     assert "LRS_DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- administration through the shared service (issue 14) ---------------------------------------
+
+def _created(capsys):
+    out = capsys.readouterr().out
+    return out.split("key:")[1].split()[0], out.split("secret:")[1].split()[0]
+
+
+def test_stores_rename_keeps_the_store(database, capsys):
+    main(["stores", "create", "health"])
+    main(["stores", "rename", "health", "public-health"])
+    main(["stores", "list"])
+    out = capsys.readouterr().out
+    assert "public-health" in out and "\thealth\t" not in out
+
+
+def test_stores_list_shows_usage_figures(database, capsys):
+    main(["stores", "create", "agency"])
+    main(["stores", "list"])
+    assert "statements 0\tdocuments 0\tcredentials 0" in capsys.readouterr().out
+
+
+def test_credentials_rotate_prints_a_new_secret_and_the_old_one_no_longer_verifies(database, capsys):
+    main(["stores", "create", "agency"])
+    main(["credentials", "create", "--store", "agency"])
+    key, old = _created(capsys)
+    main(["credentials", "rotate", key])
+    _, new = _created(capsys)
+    stored = open_storage(database).get_credential(key)
+    assert verify_secret(new, stored.secret_hash) and not verify_secret(old, stored.secret_hash)
+
+
+def test_credentials_update_sets_scopes_and_expiry(database, capsys):
+    main(["stores", "create", "agency"])
+    main(["credentials", "create", "--store", "agency"])
+    key, _ = _created(capsys)
+    main(["credentials", "update", key, "--scopes", "state", "--expires", "2999-01-01"])
+    stored = open_storage(database).get_credential(key)
+    assert stored.scopes == ["state"] and stored.expires_ms is not None
+
+
+def test_credentials_create_with_a_past_expiry_fails_naming_the_field(database, capsys):
+    main(["stores", "create", "agency"])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["credentials", "create", "--store", "agency", "--expires", "2000-01-01"])
+    assert "expires" in str(exit_info.value)

@@ -1,0 +1,1 @@
+"""Administration (issue 14): the one service behind the command line, /admin/api/ and the console."""
