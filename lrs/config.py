@@ -70,7 +70,7 @@ class Settings:
     trusted_proxies: int = 0
     secret_hash_iterations: int = 210_000
     state_put_conflict: bool = False
-    consistent_through_lag_ms: int = 1000
+    consistent_through_lag_ms: int = 5000
     log_level: str = "INFO"
     signing_key_file: str = ""
     signing_key_generate: bool = False

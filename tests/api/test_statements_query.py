@@ -388,11 +388,13 @@ def test_an_empty_store_without_lag_promises_nothing_through_consistent_through_
 
 def test_an_idle_store_is_consistent_through_now_minus_the_lag_QRY_39(client):
     """Batches commit within half the lag of their stored time or not at all, so an idle store
-    can promise now - lag (LRS_CONSISTENT_THROUGH_LAG_MS, 1000 by default)."""
+    can promise now - lag (LRS_CONSISTENT_THROUGH_LAG_MS, 5000 by default)."""
+    from lrs.config import Settings
+    lag = Settings.consistent_through_lag_ms
     before = int(time.time() * 1000)
     through = _consistent_through_ms(query(client))
     after = int(time.time() * 1000)
-    assert before - 1000 - 1 <= through <= after - 1000
+    assert before - lag - 1 <= through <= after - lag
 
 
 def test_a_single_statement_carries_last_modified_QRY_47(client):
