@@ -55,6 +55,6 @@ def browser():
                      "--window-size=1280,900", "--lang=en-US"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.implicitly_wait(2)
+    driver.implicitly_wait(10)          # generous: CI machines can be slow
     yield driver
     driver.quit()

@@ -153,6 +153,21 @@ def test_kill_9_of_forwarder_agency_and_department_loses_and_duplicates_nothing(
         agency.stop()
 
 
+def _wait_for_first_copies(url, store_name, pulling, limit_s=60):
+    """Until the pull has copied its first page (then it has ~150 pages to go): a kill then lands
+    mid-way on a fast machine as on a slow one."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and pulling.poll() is None:
+        storage = open_storage(url)
+        try:
+            store = storage.get_store(store_name)
+            if store is not None and storage.last_seq(store.id) > 0:
+                return
+        finally:
+            storage.close()
+        time.sleep(0.05)
+
+
 def test_pull_from_a_source_killed_mid_way_resumes_and_copies_everything_once(tmp_path):
     source_url = "sqlite:///" + str(tmp_path / "department.sqlite3")
     agency_url = "sqlite:///" + str(tmp_path / "agency.sqlite3")
@@ -171,11 +186,11 @@ def test_pull_from_a_source_killed_mid_way_resumes_and_copies_everything_once(tm
         ids += [s["id"] for s in batch]
     env = dict(os.environ, LRS_DATABASE_URL=agency_url, LRS_LOG_LEVEL="WARNING")
     command = [sys.executable, "-m", "lrs", "pull", "--from", source.url + "/xapi/", "--key", ADMIN[0],
-               "--secret", ADMIN[1], "--store", "agency", "--version", "1.0.3", "--page-size", "20"]
+               "--secret", ADMIN[1], "--store", "agency", "--version", "1.0.3", "--page-size", "10"]
     try:
         with open(tmp_path / "pull.log", "ab") as log:
             pulling = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
-            time.sleep(1.0)
+            _wait_for_first_copies(agency_url, "agency", pulling)
             source.kill()                                  # mid-way through the pages
             assert pulling.poll() is None, "the pull ended before the source was killed: use more statements"
             time.sleep(1.0)
