@@ -5,6 +5,7 @@ import os
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.api.conftest import ADMIN_KEY, ADMIN_SECRET
 
@@ -24,6 +25,15 @@ def _shot(driver, folder, name, width=1280):
     driver.save_screenshot(os.path.join(folder, name + ".png"))
 
 
+def _arrives_at(driver, path, seconds=15):
+    """True once the browser shows path (a form's answer redirects after the click returns)."""
+    try:
+        WebDriverWait(driver, seconds).until(lambda d: d.current_url.endswith(path))
+    except Exception:                       # TimeoutException: report the URL it stayed on
+        return False
+    return True
+
+
 def _xapi(base, key, secret, method="GET", **kwargs):
     return requests.request(method, base + "/xapi/statements", auth=(key, secret), timeout=10,
                             headers={"X-Experience-API-Version": "1.0.3"}, **kwargs)
@@ -36,11 +46,11 @@ def test_an_administrator_issues_watches_and_revokes_a_credential_in_chromium(lr
     services.forwarding.add("default", "to-agency", to_store="agency")      # for the forwarding page
 
     browser.get(base + "/")
-    assert browser.current_url.endswith("/sign-in")
+    assert _arrives_at(browser, "/sign-in"), browser.current_url
     _shot(browser, screenshots, "01-sign-in")
     browser.find_element(By.ID, "key").send_keys(ADMIN_KEY)
     browser.find_element(By.ID, "secret").send_keys(ADMIN_SECRET + Keys.ENTER)       # keyboard only
-    assert browser.current_url.endswith("/stores")
+    assert _arrives_at(browser, "/stores"), browser.current_url
     _shot(browser, screenshots, "02-stores")
 
     browser.find_element(By.LINK_TEXT, "Credentials").click()
@@ -81,4 +91,4 @@ def test_an_administrator_issues_watches_and_revokes_a_credential_in_chromium(lr
     _shot(browser, screenshots, "09-credentials-phone", width=390)
 
     browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
-    assert browser.current_url.endswith("/sign-in")
+    assert _arrives_at(browser, "/sign-in"), browser.current_url
