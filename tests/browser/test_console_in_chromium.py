@@ -5,6 +5,7 @@ import os
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.api.conftest import ADMIN_KEY, ADMIN_SECRET
@@ -34,6 +35,14 @@ def _arrives_at(driver, path, seconds=15):
     return True
 
 
+def _navigate(driver, element, seconds=15):
+    """Click what leads to another page and wait until the old page is gone, so that nothing is
+    read from it (a row or a heading can be on both pages)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, seconds).until(expected_conditions.staleness_of(old))
+
+
 def _xapi(base, key, secret, method="GET", **kwargs):
     return requests.request(method, base + "/xapi/statements", auth=(key, secret), timeout=10,
                             headers={"X-Experience-API-Version": "1.0.3"}, **kwargs)
@@ -53,10 +62,10 @@ def test_an_administrator_issues_watches_and_revokes_a_credential_in_chromium(lr
     assert _arrives_at(browser, "/stores"), browser.current_url
     _shot(browser, screenshots, "02-stores")
 
-    browser.find_element(By.LINK_TEXT, "Credentials").click()
+    _navigate(browser, browser.find_element(By.LINK_TEXT, "Credentials"))
     browser.find_element(By.ID, "new-name").send_keys("Quiz vendor")
     browser.find_element(By.CSS_SELECTOR, "input[name=scopes][value='statements/read']").click()
-    browser.find_element(By.XPATH, "//button[text()='Create credential']").click()
+    _navigate(browser, browser.find_element(By.XPATH, "//button[text()='Create credential']"))
     key = browser.find_element(By.ID, "created-key").text
     secret = browser.find_element(By.ID, "created-secret").text
     _shot(browser, screenshots, "03-credential-created")
@@ -65,30 +74,30 @@ def test_an_administrator_issues_watches_and_revokes_a_credential_in_chromium(lr
     assert sent.status_code == 200, sent.text
     statement_id = sent.json()[0]
 
-    browser.find_element(By.LINK_TEXT, "Statements").click()
+    _navigate(browser, browser.find_element(By.LINK_TEXT, "Statements"))
     browser.find_element(By.ID, "f-verb").send_keys("http://adlnet.gov/expapi/verbs/completed")
-    browser.find_element(By.XPATH, "//button[text()='Find']").click()
+    _navigate(browser, browser.find_element(By.XPATH, "//button[text()='Find']"))
     text = browser.find_element(By.CSS_SELECTOR, "li.statement .text").text
     assert text == "Ada <script>alert(1)</script> completed Fire safety — 92% — 3 min"
     browser.find_element(By.CSS_SELECTOR, "li.statement summary").click()
     assert statement_id in browser.find_element(By.CSS_SELECTOR, "li.statement pre").text
     _shot(browser, screenshots, "04-statements")
 
-    browser.find_element(By.LINK_TEXT, "Forwarding").click()
+    _navigate(browser, browser.find_element(By.LINK_TEXT, "Forwarding"))
     assert "to-agency" in browser.find_element(By.TAG_NAME, "main").text
     _shot(browser, screenshots, "05-forwarding")
 
-    browser.find_element(By.LINK_TEXT, "Credentials").click()
+    _navigate(browser, browser.find_element(By.LINK_TEXT, "Credentials"))
     _shot(browser, screenshots, "06-credentials")
-    browser.find_element(By.ID, "revoke-" + key).click()
+    _navigate(browser, browser.find_element(By.ID, "revoke-" + key))
     assert "revoked" in browser.find_element(By.XPATH, "//tr[td/code[text()='%s']]" % key).text
     assert _xapi(base, key, secret).status_code == 401
     _shot(browser, screenshots, "07-credential-revoked")
 
-    browser.find_element(By.LINK_TEXT, "Statements").click()
+    _navigate(browser, browser.find_element(By.LINK_TEXT, "Statements"))
     _shot(browser, screenshots, "08-statements-phone", width=390)
-    browser.find_element(By.LINK_TEXT, "Credentials").click()
+    _navigate(browser, browser.find_element(By.LINK_TEXT, "Credentials"))
     _shot(browser, screenshots, "09-credentials-phone", width=390)
 
-    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    _navigate(browser, browser.find_element(By.XPATH, "//button[text()='Sign out']"))
     assert _arrives_at(browser, "/sign-in"), browser.current_url
