@@ -27,13 +27,13 @@ from typing import Optional
 import schemas
 from schemas.versions import SUPPORTED_VERSIONS
 
-from ..store import StatementQuery
 from ..timeutil import format_ms
 from ..xapi.agents import actor_keys
 from .rule import ADL, DEFAULT_RULE
+from .scan import merged, scan
 
 ATTEMPT_VERBS = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
-PAGE = 1000
+VOIDED = ADL + "voided"
 COLUMNS = ("activity", "name", "first_attempt", "last_attempt", "completed", "success", "best_scaled",
            "latest_scaled", "duration_seconds", "attempts", "statements")
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
@@ -133,24 +133,38 @@ def display_name(definition):
     return names.get("en-US") or names.get("en") or next(iter(names.values()), None)
 
 
-def transcript(storage, store_id, learner_key):
-    """[Line] of the learner (an agent key, lrs.xapi.agents.agent_key), by first attempt."""
-    lines, mark = {}, 0
-    while True:
-        page = storage.query_statements(store_id, StatementQuery(filters=[("agent", learner_key)], ascending=True,
-                                                                 limit=PAGE, after_seq=mark))
-        for stored in page.statements:
-            mark = stored.seq
-            statement = json.loads(stored.body)
-            obj = statement["object"]
-            if obj.get("objectType", "Activity") != "Activity" or learner_key not in actor_keys(statement["actor"]):
-                continue
-            line = lines.get(obj["id"])
-            if line is None:
-                line = lines[obj["id"]] = Line(obj["id"])
-            line.add(stored.id, stored.seq, statement)
-        if not page.more:
-            break
+def transcript(storage, store_id, learner_keys, rule=DEFAULT_RULE, as_of_ms=None):
+    """[Line] of the learner, by first attempt. `learner_keys`: the agent keys (lrs.xapi.agents.agent_key)
+    that all name the learner (one IFI, or every IFI of a Person). With `as_of_ms`, what the record showed
+    then: the statements stored at or before it, those voided by a voiding stored later included."""
+    keys = set(learner_keys)
+    scans = [scan(storage, store_id, [("agent", key)], stored_until_ms=as_of_ms) for key in sorted(keys)]
+    if as_of_ms is not None:
+        scans.append(voided_after(storage, store_id, as_of_ms))
+    lines = {}
+    for stored in merged(*scans):
+        statement = json.loads(stored.body)
+        obj = statement["object"]
+        if obj.get("objectType", "Activity") != "Activity" or keys.isdisjoint(actor_keys(statement["actor"])):
+            continue
+        line = lines.get(obj["id"])
+        if line is None:
+            line = lines[obj["id"]] = Line(obj["id"])
+        line.add(stored.id, stored.seq, statement, rule)
     for line in lines.values():
         line.name = display_name(storage.get_activity_definition(store_id, line.activity))
     return sorted(lines.values(), key=lambda line: (line.first_ms, line.activity))
+
+
+def voided_after(storage, store_id, as_of_ms):
+    """The StoredStatements, in seq order, stored at or before as_of_ms and voided only by voiding
+    statements stored after it: at that time they still counted."""
+    later = {json.loads(stored.body)["object"]["id"].lower()
+             for stored in scan(storage, store_id, [("verb", VOIDED)], stored_after_ms=as_of_ms)}
+    if not later:
+        return []
+    earlier = {json.loads(stored.body)["object"]["id"].lower()
+               for stored in scan(storage, store_id, [("verb", VOIDED)], stored_until_ms=as_of_ms)}
+    found = storage.get_statements(store_id, sorted(later - earlier))
+    return sorted((stored for stored in found.values() if stored.stored_ms <= as_of_ms and not stored.is_voiding),
+                  key=lambda stored: stored.seq)
