@@ -6,7 +6,8 @@ and those an administrator granted the credential (AdminService.set_report_grant
 Bad parameters are 400 with a message, checked before the first byte is sent."""
 import csv
 import io
-import json
+
+import orjson
 
 import schemas
 from schemas.versions import LENIENT_TIMESTAMPS
@@ -60,7 +61,7 @@ def _cell(value):
 
 
 def _dumps(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value).decode("utf-8")        # compact, UTF-8 as is: json.dumps's output, faster
 
 
 def _json_document(head, name, rows, tail=None):
