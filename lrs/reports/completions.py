@@ -22,6 +22,7 @@ What: the store's completion rule (lrs/reports/rule.py). Each learner and activi
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 
 from ..timeutil import datetime_to_ms, format_ms
 from ..xapi.agents import agent_key, identifier_only
@@ -114,7 +115,7 @@ class CompletionLine:
     learner: dict
     line: Line
 
-    @property
+    @cached_property
     def status(self):
         line = self.line
         if line.passed_ms is not None:
@@ -123,7 +124,7 @@ class CompletionLine:
             return "failed"
         return "completed" if line.completed_ms is not None else "in progress"
 
-    @property
+    @cached_property
     def seconds_to_complete(self):
         if self.line.completed_ms is None:
             return None
