@@ -532,6 +532,8 @@ CONSOLE_PAGES = [
     ("/forwarding", ("get",), "forwarding status and dead letters"),
     ("/forwarding/{store}/{rule}/retry", ("post",), "deliver a rule's dead letters again"),
     ("/console-static/{filename}", ("get",), "the console's stylesheet"),
+    ("/transcript", ("get",), "a learner's transcript (administrators and auditors)"),
+    ("/transcript/evidence", ("get",), "the statements behind one line of a transcript"),
 ]
 
 
@@ -565,7 +567,7 @@ def _console_paths():
                  **{str(status): dict(page, description=text, content=dict(html, **{  # JSON outside a page
                      "application/json": {"schema": _ref("Error")}})) for status, text in (
                      (400, "the form again, with what is wrong next to the field"),
-                     (401, "sign-in refused"), (403, "not an admin credential"), (404, "no such page or record"),
+                     (401, "sign-in refused"), (403, "not a console credential, or an auditor on an administrator's page"), (404, "no such page or record"),
                      (429, "too many failed sign-ins; try later"), (503, "the database does not answer"))}}
     paths = {}
     for path, methods, summary in CONSOLE_PAGES:

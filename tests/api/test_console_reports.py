@@ -1,0 +1,161 @@
+"""The console for auditors (issue 14 with the reports of issue 13): a reports/read credential signs
+in and sees the report pages of its own store only; an administrator sees them for every store.
+Through the Flask test client, on both backends."""
+import re
+
+import pytest
+
+from .conftest import statement
+from .test_console import Console, _new_credential, console  # noqa: F401  (console: the admin's fixture)
+
+ADMIN_PAGES = ("/stores", "/credentials", "/statements", "/forwarding", "/credentials/admin")
+
+
+@pytest.fixture
+def auditor(app, console):
+    key, secret = _new_credential(console, name="Inspector", scopes=["reports/read"])
+    browser = Console(app)
+    browser.response = browser.sign_in(key, secret)
+    return browser
+
+
+def _learner(client, **changes):
+    sent = [statement(verb={"id": "http://adlnet.gov/expapi/verbs/attempted"}, timestamp="2026-03-01T10:00:00Z"),
+            statement(verb={"id": "http://adlnet.gov/expapi/verbs/passed"}, timestamp="2026-03-01T10:20:00Z",
+                      result={"score": {"scaled": 0.8}, "success": True, "duration": "PT20M"}, **changes)]
+    return client.post_statements(sent).get_json()
+
+
+# --- signing in as an auditor --------------------------------------------------------------------------
+
+def test_an_auditor_signs_in_and_lands_on_the_transcript_page(auditor):
+    assert auditor.response.status_code == 302
+    assert auditor.response.headers["Location"].endswith("/transcript")
+    assert auditor.get("/").headers["Location"].endswith("/transcript")
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_an_auditor_is_refused_every_administrators_page_with_403(auditor, path):
+    response = auditor.get(path)
+    assert response.status_code == 403 and "for administrators" in response.get_data(as_text=True)
+
+
+def test_an_auditor_cannot_post_an_administrators_form(app, auditor):
+    auditor.get("/transcript")
+    assert auditor.post("/stores", {"name": "sneaky"}).status_code == 403
+    assert app.extensions["lrs"].storage.get_store("sneaky") is None
+
+
+def test_an_auditors_navigation_shows_only_the_reports(auditor):
+    page = auditor.get("/transcript").get_data(as_text=True)
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', page, re.S).group(1)
+    assert "Transcripts" in nav and "Stores" not in nav and "Credentials" not in nav and "Forwarding" not in nav
+    assert "(auditor)" in page
+
+
+def test_an_administrators_navigation_shows_every_page(console):
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', console.get("/stores").get_data(as_text=True), re.S)
+    assert all(label in nav.group(1) for label in ("Stores", "Credentials", "Statements", "Forwarding",
+                                                    "Transcripts"))
+
+
+def test_a_credential_with_all_but_not_reports_read_cannot_sign_in(app, console):
+    key, secret = _new_credential(console, scopes=["all"])
+    response = Console(app).sign_in(key, secret)
+    assert response.status_code == 403 and "reports/read" in response.get_data(as_text=True)
+
+
+def test_taking_reports_read_away_ends_an_auditors_session(app, console):
+    key, secret = _new_credential(console, scopes=["reports/read"])
+    other = Console(app)
+    other.sign_in(key, secret)
+    assert other.get("/transcript").status_code == 200
+    app.extensions["lrs"].admin.update_credential(key, scopes=["statements/read"])
+    assert other.get("/transcript").headers["Location"].endswith("/sign-in")
+
+
+# --- the transcript ------------------------------------------------------------------------------------
+
+def test_a_transcript_shows_completion_outcome_score_time_and_attempts_issue_13(auditor, client):
+    _learner(client)
+    page = auditor.get("/transcript?kind=mbox&id=ada@example.gov").get_data(as_text=True)
+    row = re.search(r'<table class="stack" id="transcript">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    assert "Safety" in row and "2026-03-01T10:20:00" in row and ">passed</span>" in row
+    assert ">80%<" in row and ">20 min<" in row and 'data-label="Attempts">1<' in row
+    assert "2 statements" in row
+
+
+def test_a_learner_is_found_by_account(auditor, client):
+    client.post_statements([statement(actor={"account": {"homePage": "https://sso.example.gov", "name": "ada7"}})])
+    page = auditor.get("/transcript?kind=account&id=ada7&home_page=https://sso.example.gov").get_data(as_text=True)
+    assert 'id="transcript"' in page and "Safety" in page
+
+
+def test_a_learner_without_statements_is_said_so(auditor):
+    page = auditor.get("/transcript?kind=mbox&id=nobody@example.gov").get_data(as_text=True)
+    assert "No statement of this learner" in page
+
+
+def test_a_bad_learner_is_reshown_with_the_error_next_to_the_field(auditor):
+    response = auditor.get("/transcript?kind=account&id=ada7&home_page=not a url")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="id-error"' in page and 'value="ada7"' in page
+
+
+def test_each_line_links_to_the_statements_that_prove_it(auditor, client):
+    ids = _learner(client)
+    page = auditor.get("/transcript?kind=mbox&id=ada@example.gov").get_data(as_text=True)
+    link = re.search(r'href="(/transcript/evidence[^"]+)"', page).group(1).replace("&amp;", "&")
+    evidence = auditor.get(link)
+    text = evidence.get_data(as_text=True)
+    assert evidence.status_code == 200 and all(i in text for i in ids)
+    assert "Ada passed Safety — 80% — 20 min" in text
+
+
+def test_an_auditor_sees_the_statements_of_a_line_but_no_link_into_the_statement_browser(auditor, console, client):
+    _learner(client)
+    path = "/transcript/evidence?kind=mbox&id=ada@example.gov&activity=http://example.gov/courses/safety"
+    assert "/statements?" not in auditor.get(path).get_data(as_text=True)
+    assert "/statements?" in console.get(path).get_data(as_text=True)
+
+
+def test_evidence_for_an_activity_the_learner_never_did_is_404(auditor, client):
+    _learner(client)
+    response = auditor.get("/transcript/evidence?kind=mbox&id=ada@example.gov&activity=http://example.gov/other")
+    assert response.status_code == 404
+
+
+def test_an_auditor_reads_its_own_store_only(app, console, client):
+    admin = app.extensions["lrs"].admin
+    admin.create_store("agency")
+    key, secret = _new_credential(console, store="agency", scopes=["reports/read"])
+    _learner(client)                                            # into the default store
+    other = Console(app)
+    other.sign_in(key, secret)
+    page = other.get("/transcript?store=default&kind=mbox&id=ada@example.gov").get_data(as_text=True)
+    assert "No statement of this learner" in page and "<strong>agency</strong>" in page
+
+
+def test_an_administrator_chooses_the_store_of_a_transcript(app, console, client):
+    app.extensions["lrs"].admin.create_store("agency")
+    _learner(client)
+    assert "Safety" in console.get("/transcript?store=default&kind=mbox&id=ada@example.gov").get_data(as_text=True)
+    page = console.get("/transcript?store=agency&kind=mbox&id=ada@example.gov").get_data(as_text=True)
+    assert "No statement of this learner" in page
+
+
+def test_names_holding_script_render_as_text_in_a_transcript_and_its_evidence(auditor, client):
+    evil = "<script>alert(1)</script>"
+    client.post_statements([statement(actor={"name": evil, "mbox": "mailto:x@example.gov"},
+                                      object={"id": "http://example.gov/x", "definition": {"name": {"en-US": evil}}})])
+    pages = [auditor.get("/transcript?kind=mbox&id=x@example.gov").get_data(as_text=True),
+             auditor.get("/transcript/evidence?kind=mbox&id=x@example.gov&activity=http://example.gov/x")
+             .get_data(as_text=True)]
+    for page in pages:
+        assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.parametrize("path", ["/transcript", "/transcript/evidence?kind=mbox&id=a@example.gov&activity=x"])
+def test_report_pages_forbid_inline_script_and_framing(auditor, path):
+    headers = auditor.get(path).headers
+    assert "default-src 'none'" in headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
