@@ -6,10 +6,11 @@ never return them), xAPI 1.0.3 and 2.0 statements alike. Times are the statement
 (when the learner did it), ties broken by the store's order. Per activity:
 
   first_attempt, last_attempt   earliest and latest timestamp of any of the learner's statements
-  completed                     earliest timestamp of a completion: verb completed, passed or
-                                mastered, or result.completion true
-  success                       the latest outcome stated: true for passed/mastered or
-                                result.success true, false for failed or result.success false;
+  completed                     earliest timestamp of a completion (the store's completion rule,
+                                lrs/reports/rule.py; by default verb completed, passed or
+                                mastered, or result.completion true)
+  success                       the latest outcome stated (by default true for passed/mastered or
+                                result.success true, false for failed or result.success false);
                                 null when no statement says
   best_scaled, latest_scaled    highest and latest result.score.scaled
   duration_seconds              sum of result.duration
@@ -29,10 +30,8 @@ from schemas.versions import SUPPORTED_VERSIONS
 from ..store import StatementQuery
 from ..timeutil import format_ms
 from ..xapi.agents import actor_keys
+from .rule import ADL, DEFAULT_RULE
 
-ADL = "http://adlnet.gov/expapi/verbs/"
-COMPLETION_VERBS = {ADL + "completed", ADL + "passed", ADL + "mastered"}
-SUCCESS_VERBS, FAILURE_VERBS = {ADL + "passed", ADL + "mastered"}, {ADL + "failed"}
 ATTEMPT_VERBS = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
 PAGE = 1000
 COLUMNS = ("activity", "name", "first_attempt", "last_attempt", "completed", "success", "best_scaled",
@@ -50,7 +49,8 @@ def duration_seconds(text):
     return sum(float(value) * unit for value, unit in zip(match.groups(), _DURATION_UNITS) if value)
 
 
-def _timestamp_ms(text):
+def timestamp_ms(text):
+    """Milliseconds of a stored statement's timestamp (any supported version's syntax); None if unreadable."""
     for version in SUPPORTED_VERSIONS:         # a stored statement met the syntax of its own version
         try:
             return schemas.parse_timestamp(text, version)
@@ -75,24 +75,38 @@ class Line:
     attempt_statements: int = 0
     registrations: set = field(default_factory=set)
     statements: list = field(default_factory=list)
+    keep_ids: bool = True                 # False: only count the statements (reports over many)
+    count: int = 0
+    completed_by: Optional[str] = None    # the id of the first completion
+    passed_ms: Optional[int] = None       # the first success
+    failures: int = 0
+    outcome_by: Optional[str] = None      # the id of the statement of the latest outcome
 
     @property
     def attempts(self):
         return self.attempt_statements or len(self.registrations)
 
-    def add(self, statement_id, seq, statement):
-        when = _timestamp_ms(statement.get("timestamp")) or 0
+    def add(self, statement_id, seq, statement, rule=DEFAULT_RULE, when=None):
+        """Count one of the learner's statements (`when`: its timestamp in ms, read when None)."""
+        if when is None:
+            when = timestamp_ms(statement.get("timestamp")) or 0
         order = (when, seq)
         verb = statement["verb"]["id"]
         result = statement.get("result", {})
-        self.statements.append(statement_id)
+        self.count += 1
+        if self.keep_ids:
+            self.statements.append(statement_id)
         self.first_ms = when if self.first_ms is None else min(self.first_ms, when)
         self.last_ms = when if self.last_ms is None else max(self.last_ms, when)
-        if verb in COMPLETION_VERBS or result.get("completion") is True:
-            self.completed_ms = when if self.completed_ms is None else min(self.completed_ms, when)
-        outcome = True if verb in SUCCESS_VERBS else False if verb in FAILURE_VERBS else result.get("success")
+        if rule.completes(verb, result) and (self.completed_ms is None or when < self.completed_ms):
+            self.completed_ms, self.completed_by = when, statement_id
+        outcome = rule.outcome(verb, result)
         if outcome is not None and order >= self.success_at:
-            self.success, self.success_at = bool(outcome), order
+            self.success, self.success_at, self.outcome_by = outcome, order, statement_id
+        if outcome is True and (self.passed_ms is None or when < self.passed_ms):
+            self.passed_ms = when
+        if outcome is False:
+            self.failures += 1
         scaled = result.get("score", {}).get("scaled")
         if scaled is not None:
             self.best_scaled = scaled if self.best_scaled is None else max(self.best_scaled, scaled)
@@ -114,7 +128,7 @@ class Line:
                 "statements": self.statements}
 
 
-def _display_name(definition):
+def display_name(definition):
     names = (definition or {}).get("name") or {}
     return names.get("en-US") or names.get("en") or next(iter(names.values()), None)
 
@@ -138,5 +152,5 @@ def transcript(storage, store_id, learner_key):
         if not page.more:
             break
     for line in lines.values():
-        line.name = _display_name(storage.get_activity_definition(store_id, line.activity))
+        line.name = display_name(storage.get_activity_definition(store_id, line.activity))
     return sorted(lines.values(), key=lambda line: (line.first_ms, line.activity))
