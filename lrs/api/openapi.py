@@ -534,6 +534,8 @@ CONSOLE_PAGES = [
     ("/console-static/{filename}", ("get",), "the console's stylesheet"),
     ("/transcript", ("get",), "a learner's transcript (administrators and auditors)"),
     ("/transcript/evidence", ("get",), "the statements behind one line of a transcript"),
+    ("/completions", ("get",), "who completed, passed or failed an activity, with charts"),
+    ("/history", ("get",), "completions of an activity over time, with a chart"),
 ]
 
 

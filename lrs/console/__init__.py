@@ -33,7 +33,8 @@ console = Blueprint("console", __name__, template_folder="templates", static_fol
 SESSION_SECRET_NAME = "console-session-key"
 SESSION_HOURS = 8
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    # img-src data: for the report charts, SVG images drawn on the server (lrs/console/charts.py)
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -45,7 +46,7 @@ AUDITOR_SCOPE = "reports/read"
 # what an auditor may open; every other endpoint is an administrator's (a new page is closed to
 # auditors unless it is named here)
 AUDITOR_ENDPOINTS = {"console.home", "console.sign_out", "console.transcript", "console.transcript_evidence",
-                     "console.completions", "console.history", "console.chart"}
+                     "console.completions", "console.history"}
 FILTERS = ("agent", "verb", "activity", "registration", "related_activities", "related_agents", "since",
            "until", "ascending", "limit", "statementId", "voidedStatementId", "more")
 
@@ -153,6 +154,7 @@ def _service_error(error):
 
 @console.errorhandler(400)
 @console.errorhandler(403)
+@console.errorhandler(404)
 def _refused(error):
     return _page("error.html", error.code, message=error.description)
 

@@ -1,18 +1,25 @@
 """The console's report pages (issue 14, from the auditors' reports of issue 13): a learner's
-transcript with the statements behind each line.
+transcript with the statements behind each line, the completions of an activity and completions
+over time, with their charts (lrs/console/charts.py).
 
-An auditor (reports/read) sees its own store's reports; an administrator chooses the store. The
-learner is given as a person knows them (an email address, an account, an OpenID) and turned into
-an xAPI Agent here; the reports themselves are computed in lrs/reports, never here.
+An auditor (reports/read) reads its own store's reports and those of the stores granted to its key;
+an administrator reads every store's. The learner is given as a person knows them (an email
+address, an account, an OpenID) and turned into an xAPI Agent here, dates into milliseconds; the
+reports themselves are computed in lrs/reports, never here.
 """
 import json
+from datetime import date, datetime, timedelta, timezone
 
 from flask import abort, g, request, url_for
 
 from ..errors import BadRequest
+from ..reports.completions import BY, _Summarised, completions as completions_report, history as history_report
+from ..reports.completions import summarise
 from ..reports.evidence import learner_transcript, line_evidence
-from . import _own_store, _page, _services, admin, console
-from .readable import describe, seconds_text
+from ..store import StoreInfo
+from . import _page, _services, console
+from . import charts
+from .readable import actor_text, describe, seconds_text
 
 # how a learner is identified, in the order the form offers them
 LEARNER_KINDS = (("mbox", "Email address"), ("account", "Account on a system"), ("openid", "OpenID URL"),
@@ -20,18 +27,29 @@ LEARNER_KINDS = (("mbox", "Email address"), ("account", "Account on a system"), 
 LEARNER_FIELDS = ("kind", "id", "home_page")
 
 
+def report_stores():
+    """[StoreInfo] whose reports the signed-in person may read: every store for an administrator; for an
+    auditor its own store and those granted to its key (issue 13)."""
+    storage = _services().storage
+    stores = storage.list_stores()
+    if g.role == "admin":
+        return stores
+    allowed = {g.credential.store_id, *storage.report_grants(g.credential.key)}
+    found = [store for store in stores if store.id in allowed]
+    if g.credential.store_id not in {store.id for store in found}:      # a store that was never named
+        found.insert(0, StoreInfo(id=g.credential.store_id, name=g.credential.store_id, created_ms=0))
+    return found
+
+
 def report_store():
-    """(the chosen store {"id", "name"}, [stores the signed-in person may choose]): an auditor's own
-    store only; an administrator's choice (`store`), their own store unless told."""
-    stores = admin().list_stores(usage=False)
-    if g.role != "admin":
-        own = next((s for s in stores if s["id"] == g.credential.store_id),
-                   {"id": g.credential.store_id, "name": g.credential.store_id})
-        return own, [own]
-    name = request.args.get("store") or _own_store()
-    chosen = next((s for s in stores if s["name"] == name), None)
+    """(the StoreInfo chosen by `store`, else the signed-in credential's own; [StoreInfo] to choose from)."""
+    stores = report_stores()
+    name = request.args.get("store")
+    if not name:
+        return next((s for s in stores if s.id == g.credential.store_id), stores[0]), stores
+    chosen = next((s for s in stores if s.name == name), None)
     if chosen is None:
-        abort(404, "There is no store named %r." % name)
+        abort(404, "There is no store named %r whose reports you may read." % name)
     return chosen, stores
 
 
@@ -86,13 +104,13 @@ def transcript():
     try:
         agent, form = learner_form()
         if agent is not None:
-            rows = [_row(line) for line in learner_transcript(_services().storage, store["id"], agent, _version())]
+            rows = [_row(line) for line in learner_transcript(_services().storage, store.id, agent, _version())]
     except BadRequest as error:
         form = {name: request.args.get(name, "") for name in LEARNER_FIELDS}
         errors, status = {error.details.get("field", "id"): error.message}, 400
     return _page("transcript.html", status, store=store, stores=stores, form=form, kinds=LEARNER_KINDS,
                  rows=rows, searched=agent is not None and not errors, errors=errors,
-                 learner=dict(form, store=store["name"]))
+                 learner=dict(form, store=store.name))
 
 
 @console.route("/transcript/evidence", methods=["GET"])
@@ -103,12 +121,111 @@ def transcript_evidence():
         agent, form = learner_form()
         if agent is None:
             raise BadRequest("name the learner")
-        line, statements = line_evidence(_services().storage, store["id"], agent, activity, _version())
+        line, statements = line_evidence(_services().storage, store.id, agent, activity, _version())
     except BadRequest as error:
         abort(400, error.message)
     if line is None:
-        abort(404, "This learner has no statement about that activity in store %s." % store["name"])
+        abort(404, "This learner has no statement about that activity in store %s." % store.name)
     rows = [{"statement": s, "text": describe(s), "json": json.dumps(s, indent=2, ensure_ascii=False)}
             for s in statements]
     return _page("evidence.html", store=store, line=_row(line), rows=rows,
-                 back=url_for("console.transcript", store=store["name"], **{k: v for k, v in form.items() if v}))
+                 back=url_for("console.transcript", store=store.name, **{k: v for k, v in form.items() if v}))
+
+
+# --- completions and history ---------------------------------------------------------------------------
+
+MAX_LINES = 500          # lines of a completions table shown on the page (the figures count them all)
+HISTORY_SPAN = {"day": timedelta(days=30), "week": timedelta(weeks=12), "month": timedelta(days=365)}
+
+
+def _day_ms(text, field, end=False):
+    """Milliseconds at the start of the day (or the end, inclusive, with `end`) of a YYYY-MM-DD field."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest("a date as YYYY-MM-DD, e.g. 2026-03-01", field=field) from None
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + (timedelta(days=1) if end else timedelta())
+    return int(start.timestamp() * 1000) - 1          # since is exclusive; until is inclusive
+
+
+def _period(form, default_span=None):
+    """(since_ms, until_ms) of the form's from/to dates (None when not given, unless default_span: then
+    the span up to today)."""
+    if default_span is not None:
+        today = datetime.now(timezone.utc).date()
+        form["to"] = form["to"] or today.isoformat()
+        form["from"] = form["from"] or (today - default_span).isoformat()
+    since = _day_ms(form["from"], "from") if form["from"] else None
+    until = _day_ms(form["to"], "to", end=True) if form["to"] else None
+    if since is not None and until is not None and since >= until:
+        raise BadRequest("must be on or before the end of the period", field="from")
+    return since, until
+
+
+def _report_form(*extra):
+    form = {name: request.args.get(name, "").strip() for name in ("activity", "from", "to") + extra}
+    form["children"] = bool(request.args.get("children")) or "activity" not in request.args
+    return form
+
+
+def _completion_row(entry, store):
+    row = entry.row()
+    return {"learner": actor_text(entry.learner), "transcript": url_for(
+                "console.transcript", store=store.name, **learner_query(entry.learner)),
+            "activity": row["activity"], "name": row["name"], "status": row["status"],
+            "best": _percent(row["best_scaled"]), "attempts": row["attempts"], "last": row["last_attempt"],
+            "to_complete": seconds_text(row["seconds_to_complete"]) if row["seconds_to_complete"] is not None
+            else ""}
+
+
+def _rates(entries):
+    """[(activity name, completion rate)] of the lines of each activity, as the summary counts it."""
+    by_activity = {}
+    for entry in entries:
+        by_activity.setdefault(entry.line.activity, [entry.line.name or entry.line.activity, []])[1].append(
+            _Summarised(entry))
+    return [(name, summarise(lines, 0)["completion_rate"]) for name, lines in by_activity.values()]
+
+
+@console.route("/completions", methods=["GET"])
+def completions():
+    store, stores = report_store()
+    form, errors, status, found = _report_form(), {}, 200, None
+    try:
+        since, until = _period(form)
+        if form["activity"]:
+            report = completions_report(_services().storage, [store], form["activity"], form["children"], since,
+                                        until)
+            entries = list(report.lines())
+            summary = report.summary
+            found = {"summary": summary, "rows": [_completion_row(e, store) for e in entries[:MAX_LINES]],
+                     "hidden": max(0, len(entries) - MAX_LINES),
+                     "scores": charts.data_uri(charts.score_distribution(summary["score_distribution"])),
+                     "rates": _rates(entries),
+                     "median": seconds_text(summary["median_seconds_to_complete"])
+                     if summary["median_seconds_to_complete"] is not None else "—"}
+            found["rates_chart"] = charts.data_uri(charts.completion_rates(found["rates"]))
+    except BadRequest as error:
+        errors, status = {error.details.get("field", "activity"): error.message}, 400
+    return _page("completions.html", status, store=store, stores=stores, form=form, errors=errors, found=found,
+                 percent=_percent)
+
+
+@console.route("/history", methods=["GET"])
+def history():
+    store, stores = report_store()
+    form, errors, status, rows, chart = _report_form("by"), {}, 200, None, None
+    form["by"] = form["by"] or "month"
+    try:
+        if form["by"] not in BY:
+            raise BadRequest("day, week or month", field="by")
+        since, until = _period(form, HISTORY_SPAN[form["by"]])
+        if form["activity"]:
+            rows = history_report(_services().storage, [store], since, until, form["by"], form["activity"],
+                                  form["children"])
+            chart = charts.data_uri(charts.completions_over_time(
+                [(row["period"], row["completions"], row["passed"], row["failed"]) for row in rows]))
+    except BadRequest as error:
+        errors, status = {error.details.get("field", "activity"): error.message}, 400
+    return _page("history.html", status, store=store, stores=stores, form=form, errors=errors, rows=rows,
+                 chart=chart, periods=BY)

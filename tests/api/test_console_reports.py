@@ -1,11 +1,13 @@
 """The console for auditors (issue 14 with the reports of issue 13): a reports/read credential signs
 in and sees the report pages of its own store only; an administrator sees them for every store.
 Through the Flask test client, on both backends."""
+import base64
 import re
 
 import pytest
 
 from .conftest import statement
+from .reports_fixture import COURSE, QUIZ, Record
 from .test_console import Console, _new_credential, console  # noqa: F401  (console: the admin's fixture)
 
 ADMIN_PAGES = ("/stores", "/credentials", "/statements", "/forwarding", "/credentials/admin")
@@ -132,7 +134,9 @@ def test_an_auditor_reads_its_own_store_only(app, console, client):
     _learner(client)                                            # into the default store
     other = Console(app)
     other.sign_in(key, secret)
-    page = other.get("/transcript?store=default&kind=mbox&id=ada@example.gov").get_data(as_text=True)
+    refused = other.get("/transcript?store=default&kind=mbox&id=ada@example.gov")
+    assert refused.status_code == 404 and "whose reports you may read" in refused.get_data(as_text=True)
+    page = other.get("/transcript?kind=mbox&id=ada@example.gov").get_data(as_text=True)
     assert "No statement of this learner" in page and "<strong>agency</strong>" in page
 
 
@@ -159,3 +163,107 @@ def test_names_holding_script_render_as_text_in_a_transcript_and_its_evidence(au
 def test_report_pages_forbid_inline_script_and_framing(auditor, path):
     headers = auditor.get(path).headers
     assert "default-src 'none'" in headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
+
+
+# --- completions and history (issue 13's reports, drawn) -----------------------------------------------
+
+@pytest.fixture
+def record(app, client, client20):
+    return Record(app).load(client, client20)
+
+
+def _figures(page):
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
+
+
+def _images(page):
+    return [base64.b64decode(found).decode("utf-8")
+            for found in re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', page)]
+
+
+def test_completions_of_a_course_and_its_parts_count_each_status_issue_13(auditor, record):
+    page = auditor.get("/completions?activity=%s&children=1" % COURSE).get_data(as_text=True)
+    figures = _figures(page)
+    assert (figures["Learners"], figures["Completed"], figures["Passed"], figures["Failed"],
+            figures["In progress"]) == ("4", "5", "2", "1", "2")
+    assert "8 learner-activity lines" in page
+
+
+def test_completions_list_each_learner_with_a_link_to_their_transcript(auditor, record):
+    page = auditor.get("/completions?activity=%s" % QUIZ).get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\"><a href=\"([^\"]+)\">([^<]+)<", page)
+    assert sorted(name for _, name in rows) == ["Ana", "Bob", "Cy"]
+    link = dict((name, href) for href, name in rows)["Cy"].replace("&amp;", "&")
+    assert "Fire safety quiz" in auditor.get(link).get_data(as_text=True)
+
+
+def test_completions_draw_the_score_distribution_and_the_rate_per_activity_as_svg_without_script(auditor, record):
+    page = auditor.get("/completions?activity=%s&children=1" % COURSE).get_data(as_text=True)
+    scores, rates = _images(page)
+    assert scores.startswith("<svg") and rates.startswith("<svg")
+    assert "<script" not in scores and "<script" not in rates
+    assert "Fire safety quiz" in rates and "Fire safety quiz: 67%" in page          # 2 of 3 completed
+    assert "80–90%: 1" in page and "40–50%: 0" in page                               # best scores: Ana 85, Cy 55, Bob 100
+
+
+def test_completions_in_a_period_count_only_its_statements(auditor, record):
+    page = auditor.get("/completions?activity=%s&from=2026-03-15&to=2026-03-31" % QUIZ).get_data(as_text=True)
+    assert (_figures(page)["Learners"], _figures(page)["Failed"]) == ("1", "1")          # Cy on the 15th
+
+
+def test_a_bad_date_is_reshown_with_the_error_next_to_the_field(auditor, record):
+    response = auditor.get("/completions?activity=%s&from=yesterday" % QUIZ)
+    assert response.status_code == 400 and 'id="from-error"' in response.get_data(as_text=True)
+
+
+def test_history_counts_completions_passes_and_failures_per_month_issue_13(auditor, record):
+    page = auditor.get("/history?activity=%s&children=1&by=month&from=2026-03-01&to=2026-03-31"
+                       % COURSE).get_data(as_text=True)
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>',
+                      page)
+    assert rows == [("2026-03", "5", "2", "2", "3")]
+    chart, = _images(page)
+    assert "<script" not in chart and "2026-03" in chart
+
+
+def test_history_by_day_has_a_row_for_every_day_of_the_period(auditor, record):
+    page = auditor.get("/history?activity=%s&by=day&from=2026-03-01&to=2026-03-07" % QUIZ).get_data(as_text=True)
+    days = re.findall(r'<tr><th scope="row">(2026-03-\d\d)</th>', page)
+    assert days == ["2026-03-%02d" % day for day in range(1, 8)]
+
+
+def test_history_by_an_unknown_period_is_400_next_to_the_field(auditor):
+    response = auditor.get("/history?activity=x&by=year")
+    assert response.status_code == 400 and 'id="by-error"' in response.get_data(as_text=True)
+
+
+def test_an_auditor_reads_the_stores_granted_to_its_key_and_no_other_issue_13(app, record):
+    auditor = Console(app)
+    key, secret = _new_auditor(app, record.dept_a)
+    record.storage.set_report_grants(key, [record.dept_b.id])
+    auditor.sign_in(key, secret)
+    page = auditor.get("/completions?store=dept-b&activity=%s" % COURSE).get_data(as_text=True)
+    assert _figures(page)["Completed"] == "1"                                        # Eve, department B
+    record.storage.set_report_grants(key, [])
+    assert auditor.get("/completions?store=dept-b&activity=%s" % COURSE).status_code == 404
+
+
+def _new_auditor(app, store):
+    view, secret = app.extensions["lrs"].admin.create_credential(store.name, name="Inspector", scopes=["reports/read"])
+    return view["key"], secret
+
+
+def test_names_holding_script_render_as_text_in_completions(auditor, client):
+    evil = "<script>alert(1)</script>"
+    client.post_statements([statement(actor={"name": evil, "mbox": "mailto:x@example.gov"},
+                                      object={"id": "http://example.gov/x", "definition": {"name": {"en-US": evil}}})])
+    page = auditor.get("/completions?activity=http://example.gov/x").get_data(as_text=True)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert all("<script" not in image and "&lt;script&gt;" in image for image in _images(page)[1:])
+
+
+@pytest.mark.parametrize("path", ["/completions", "/history"])
+def test_chart_pages_allow_data_images_but_still_no_script(auditor, path):
+    csp = auditor.get(path).headers["Content-Security-Policy"]
+    assert "img-src 'self' data:" in csp and "script-src" not in csp and "unsafe-inline" not in csp
+    assert "default-src 'none'" in csp
