@@ -21,6 +21,8 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from schemas.versions import SUPPORTED_VERSIONS, XAPI_2_0_0
+
 from ..admin.service import InvalidField, scope_choices
 from ..auth import ADMIN_SCOPE
 from ..errors import LRSError, TooManyRequests
@@ -317,12 +319,47 @@ def statements():
 
 # --- forwarding -----------------------------------------------------------------------------------------
 
-@console.route("/forwarding", methods=["GET"])
-def forwarding():
+FORWARDING_FIELDS = ("store", "name", "target", "to_store", "endpoint", "key", "version")
+FILTER_FIELDS = ("verb", "activity", "agent", "registration")
+
+
+def _forwarding_page(status=200, errors=None, form=None):
     states = admin().forwarding_states()
     letters = {(s["store"], s["name"]): admin().dead_letters(s["store"], s["name"]) if s["dead"] else []
                for s in states}
-    return _page("forwarding.html", states=states, letters=letters)
+    return _page("forwarding.html", status, states=states, letters=letters, stores=admin().list_stores(usage=False),
+                 own_store=_own_store(), versions=SUPPORTED_VERSIONS, errors=errors or {},
+                 form=form or {"target": "store", "version": XAPI_2_0_0})
+
+
+@console.route("/forwarding", methods=["GET", "POST"])
+def forwarding():
+    if request.method == "GET":
+        return _forwarding_page()
+    form = {name: request.form.get(name, "").strip() for name in FORWARDING_FIELDS + FILTER_FIELDS}
+    form.update({flag: bool(request.form.get(flag)) for flag in ("related_activities", "related_agents")})
+    rule_filter = {name: form[name] for name in FILTER_FIELDS if form[name]}
+    rule_filter.update({flag: "true" for flag in ("related_activities", "related_agents") if form[flag]})
+    target = ({"to_store": form["to_store"]} if form["target"] == "store" else
+              {"endpoint": form["endpoint"], "key": form["key"], "secret": request.form.get("secret", ""),
+               "version": form["version"]})
+    try:
+        admin().add_forwarding_rule(form["store"], form["name"], filter=rule_filter, **target)
+    except InvalidField as error:            # the page again, with the error; the secret is never sent back
+        return _forwarding_page(400, {error.field: error.reason}, form)
+    return redirect(url_for("console.forwarding"))
+
+
+def _rule_action(action):
+    def handler(store, rule):
+        getattr(admin(), "%s_forwarding_rule" % action)(store, rule)
+        return redirect(url_for("console.forwarding"))
+    return handler
+
+
+for _action in ("pause", "resume", "remove"):
+    console.add_url_rule("/forwarding/<store>/<rule>/%s" % _action, "%s_forwarding_rule" % _action,
+                         _rule_action(_action), methods=["POST"])
 
 
 @console.route("/forwarding/<store>/<rule>/retry", methods=["POST"])
