@@ -539,6 +539,7 @@ CONSOLE_PAGES = [
     ("/transcript/evidence", ("get",), "the statements behind one line of a transcript"),
     ("/completions", ("get",), "who completed, passed or failed an activity, with charts"),
     ("/history", ("get",), "completions of an activity over time, with a chart"),
+    ("/charts/{kind}.svg", ("get",), "a report's chart (scores, rates, history) as an SVG image drawn from its query"),
 ]
 
 
@@ -562,6 +563,9 @@ def _admin_paths():
     return paths
 
 
+_CONSOLE_MEDIA = (("/console-static/", "text/css"), ("/charts/", "image/svg+xml"))    # not HTML: by path prefix
+
+
 def _console_paths():
     """HTML for people: success, a redirect after a form, or the page again with the error."""
     html = {"text/html": {"schema": {"type": "string"}}}
@@ -579,8 +583,8 @@ def _console_paths():
         for method in methods:
             operation = {"tags": ["Console"], "summary": summary, "security": [],
                          "parameters": _path_parameters(path),
-                         "responses": dict(responses, **({"200": dict(page, content={"text/css": {"schema": {
-                             "type": "string"}}})} if path.startswith("/console-static") else {}))}
+                         "responses": dict(responses, **{"200": dict(page, content={media: {"schema": {
+                             "type": "string"}}}) for prefix, media in _CONSOLE_MEDIA if path.startswith(prefix)})}
             if method == "post":
                 operation["requestBody"] = {"required": False, "content": {
                     "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}

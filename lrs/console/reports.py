@@ -8,9 +8,10 @@ address, an account, an OpenID) and turned into an xAPI Agent here, dates into m
 reports themselves are computed in lrs/reports, never here.
 """
 import json
+import math
 from datetime import date, datetime, timedelta, timezone
 
-from flask import abort, g, request, url_for
+from flask import Response, abort, g, request, url_for
 
 from ..errors import BadRequest
 from ..reports.completions import BY, _Summarised, completions as completions_report, history as history_report
@@ -134,7 +135,8 @@ def transcript_evidence():
 
 # --- completions and history ---------------------------------------------------------------------------
 
-MAX_LINES = 500          # lines of a completions table shown on the page (the figures count them all)
+PAGE_LINES = 100         # lines of a completions table per page (the figures count them all)
+RATE_BARS = 50           # activities drawn in the chart of completion rates
 HISTORY_SPAN = {"day": timedelta(days=30), "week": timedelta(weeks=12), "month": timedelta(days=365)}
 
 
@@ -187,24 +189,40 @@ def _rates(entries):
     return [(name, summarise(lines, 0)["completion_rate"]) for name, lines in by_activity.values()]
 
 
+def _offset():
+    try:
+        return max(0, int(request.args.get("offset", "0")))
+    except ValueError:
+        raise BadRequest("offset: a whole number of lines to skip", field="activity") from None
+
+
 @console.route("/completions", methods=["GET"])
 def completions():
     store, stores = report_store()
     form, errors, status, found = _report_form(), {}, 200, None
     try:
         since, until = _period(form)
+        offset = _offset()
         if form["activity"]:
             report = completions_report(_services().storage, [store], form["activity"], form["children"], since,
                                         until)
             entries = list(report.lines())
             summary = report.summary
-            found = {"summary": summary, "rows": [_completion_row(e, store) for e in entries[:MAX_LINES]],
-                     "hidden": max(0, len(entries) - MAX_LINES),
-                     "scores": charts.data_uri(charts.score_distribution(summary["score_distribution"])),
-                     "rates": _rates(entries),
+            rates = _rates(entries)
+            shown = entries[offset:offset + PAGE_LINES]
+            found = {"summary": summary, "rows": [_completion_row(e, store) for e in shown], "offset": offset,
+                     "total": len(entries), "rates": rates,
+                     "next": offset + PAGE_LINES if offset + PAGE_LINES < len(entries) else None,
+                     "scores": url_for("console.chart", kind="scores",
+                                       count=[b["count"] for b in summary["score_distribution"]]),
+                     # the chart's URL stays short (under gunicorn's 8 KB request line): the first RATE_BARS
+                     # activities, their names cut as the chart would show them
+                     "rates_chart": url_for("console.chart", kind="rates",
+                                            name=[name[:charts.LABEL] for name, _ in rates[:RATE_BARS]],
+                                            rate=[rate for _, rate in rates[:RATE_BARS]]),
+                     "rates_cut": max(0, len(rates) - RATE_BARS),
                      "median": seconds_text(summary["median_seconds_to_complete"])
                      if summary["median_seconds_to_complete"] is not None else "—"}
-            found["rates_chart"] = charts.data_uri(charts.completion_rates(found["rates"]))
     except BadRequest as error:
         errors, status = {error.details.get("field", "activity"): error.message}, 400
     return _page("completions.html", status, store=store, stores=stores, form=form, errors=errors, found=found,
@@ -223,9 +241,54 @@ def history():
         if form["activity"]:
             rows = history_report(_services().storage, [store], since, until, form["by"], form["activity"],
                                   form["children"])
-            chart = charts.data_uri(charts.completions_over_time(
-                [(row["period"], row["completions"], row["passed"], row["failed"]) for row in rows]))
+            chart = url_for("console.chart", kind="history", **{name: [row[column] for row in rows] for name, column in (
+                ("period", "period"), ("completed", "completions"), ("passed", "passed"), ("failed", "failed"))})
     except BadRequest as error:
         errors, status = {error.details.get("field", "activity"): error.message}, 400
     return _page("history.html", status, store=store, stores=stores, form=form, errors=errors, rows=rows,
                  chart=chart, periods=BY)
+
+
+# --- the charts: images drawn from the numbers in their URL -------------------------------------------
+
+MAX_BARS = 400
+CHART_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                 "Cache-Control": "private, max-age=86400"}       # a pure function of its URL
+
+
+def _numbers(name, kind=int, low=0, high=None, count=None):
+    values = request.args.getlist(name)
+    if len(values) > MAX_BARS or (count is not None and len(values) != count):
+        abort(400, "%s: %s numbers" % (name, count if count is not None else "at most %d" % MAX_BARS))
+    try:
+        numbers = [kind(value) for value in values]
+    except ValueError:
+        abort(400, "%s: numbers only" % name)
+    if any(not math.isfinite(n) or n < low or (high is not None and n > high) for n in numbers):
+        abort(400, "%s: numbers from %s%s" % (name, low, " to %s" % high if high is not None else " up"))
+    return numbers
+
+
+def _labels(name, count):
+    labels = request.args.getlist(name)
+    if len(labels) != count or any(len(label) > 300 for label in labels):
+        abort(400, "%s: one label (at most 300 characters) per bar" % name)
+    return labels
+
+
+@console.route("/charts/<kind>.svg", methods=["GET"])
+def chart(kind):
+    """A report's chart as an SVG image, drawn from the numbers in the URL (no store is read)."""
+    if kind == "scores":
+        drawn = charts.score_distribution(_numbers("count", count=10))
+    elif kind == "rates":
+        rates = _numbers("rate", float, high=1)
+        drawn = charts.completion_rates(_labels("name", len(rates)), rates)
+    elif kind == "history":
+        completed = _numbers("completed")
+        drawn = charts.completions_over_time(_labels("period", len(completed)), completed,
+                                             _numbers("passed", count=len(completed)),
+                                             _numbers("failed", count=len(completed)))
+    else:
+        abort(404, "There is no chart named %r (scores, rates, history)." % kind)
+    return Response(charts.svg(drawn), mimetype="image/svg+xml", headers=CHART_HEADERS)
