@@ -9,14 +9,17 @@ reports themselves are computed in lrs/reports, never here.
 """
 import json
 import math
+import threading
+from collections import OrderedDict
 from datetime import date, datetime, timedelta, timezone
 
-from flask import Response, abort, g, request, url_for
+from flask import Response, abort, current_app, g, request, url_for
 
 from ..errors import BadRequest
 from ..reports.completions import BY, _Summarised, completions as completions_report, history as history_report
 from ..reports.completions import summarise
 from ..reports.evidence import learner_transcript, line_evidence
+from ..reports.rule import RULE_SETTING
 from ..store import StoreInfo
 from . import _page, _services, console
 from . import charts
@@ -189,6 +192,51 @@ def _rates(entries):
     return [(name, summarise(lines, 0)["completion_rate"]) for name, lines in by_activity.values()]
 
 
+class ReportCache:
+    """The latest report results of this process, so that paging through a table, coming back to a page
+    or drawing its charts does not compute the report again. A report depends only on its store's
+    committed statements (lrs/reports/scan.py reads up to the last seq when it starts), the store's
+    completion rule and its parameters: the key holds all three, so a new statement or a new rule
+    makes a new entry and nothing stale is ever shown."""
+
+    def __init__(self, size=16):
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+
+    @staticmethod
+    def of_app():
+        return current_app.extensions.setdefault("console-report-cache", ReportCache())
+
+    def get(self, storage, store, name, params, compute):
+        key = (name, store.id, storage.last_seq(store.id), storage.get_store_setting(store.id, RULE_SETTING), params)
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = compute()
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+def _completions(store, activity, children, since, until):
+    """([CompletionLine], summary, completion rate per activity) of the report, from the cache when it is there."""
+    storage = _services().storage
+
+    def compute():
+        report = completions_report(storage, [store], activity, children, since, until)
+        entries = list(report.lines())
+        return entries, report.summary, _rates(entries)
+    return ReportCache.of_app().get(storage, store, "completions", (activity, children, since, until), compute)
+
+
+def _history(store, since, until, by, activity, children):
+    storage = _services().storage
+    return ReportCache.of_app().get(storage, store, "history", (since, until, by, activity, children), lambda: (
+        history_report(storage, [store], since, until, by, activity, children)))
+
+
 def _offset():
     try:
         return max(0, int(request.args.get("offset", "0")))
@@ -204,11 +252,7 @@ def completions():
         since, until = _period(form)
         offset = _offset()
         if form["activity"]:
-            report = completions_report(_services().storage, [store], form["activity"], form["children"], since,
-                                        until)
-            entries = list(report.lines())
-            summary = report.summary
-            rates = _rates(entries)
+            entries, summary, rates = _completions(store, form["activity"], form["children"], since, until)
             shown = entries[offset:offset + PAGE_LINES]
             found = {"summary": summary, "rows": [_completion_row(e, store) for e in shown], "offset": offset,
                      "total": len(entries), "rates": rates,
@@ -239,8 +283,7 @@ def history():
             raise BadRequest("day, week or month", field="by")
         since, until = _period(form, HISTORY_SPAN[form["by"]])
         if form["activity"]:
-            rows = history_report(_services().storage, [store], since, until, form["by"], form["activity"],
-                                  form["children"])
+            rows = _history(store, since, until, form["by"], form["activity"], form["children"])
             chart = url_for("console.chart", kind="history", **{name: [row[column] for row in rows] for name, column in (
                 ("period", "period"), ("completed", "completions"), ("passed", "passed"), ("failed", "failed"))})
     except BadRequest as error:

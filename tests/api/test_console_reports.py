@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from lrs.reports.rule import parse_rule, save_rule
+
 from .conftest import statement
 from .reports_fixture import COURSE, QUIZ, Record
 from .test_console import Console, _new_credential, console  # noqa: F401  (console: the admin's fixture)
@@ -296,3 +298,23 @@ def test_an_unknown_chart_is_404(auditor):
 
 def test_a_chart_needs_a_signed_in_visitor(app):
     assert app.test_client().get("/charts/scores.svg").headers["Location"].endswith("/sign-in")
+
+
+def test_a_report_seen_before_shows_a_new_statement_at_once(auditor, client):
+    """Reports are kept per process for paging and charts: a new statement must still show."""
+    path = "/completions?activity=http://example.gov/courses/safety"
+    client.post_statements([statement(verb={"id": "http://adlnet.gov/expapi/verbs/passed"})])
+    assert _figures(auditor.get(path).get_data(as_text=True))["Failed"] == "0"
+    client.post_statements([statement(actor={"mbox": "mailto:bob@example.gov"},
+                                      verb={"id": "http://adlnet.gov/expapi/verbs/failed"})])
+    assert _figures(auditor.get(path).get_data(as_text=True))["Failed"] == "1"
+
+
+def test_a_report_seen_before_follows_a_new_completion_rule(app, auditor, client):
+    client.post_statements([statement(verb={"id": "http://adlnet.gov/expapi/verbs/experienced"})])
+    path = "/completions?activity=http://example.gov/courses/safety"
+    assert _figures(auditor.get(path).get_data(as_text=True))["Completed"] == "0"
+    storage = app.extensions["lrs"].storage
+    save_rule(storage, storage.get_store("default").id, parse_rule(
+        {"completion_verbs": ["http://adlnet.gov/expapi/verbs/experienced"]}))
+    assert _figures(auditor.get(path).get_data(as_text=True))["Completed"] == "1"
