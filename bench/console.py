@@ -12,7 +12,8 @@ exists before the load, so its outbox holds what it has not delivered. Then each
 `--requests` times (after two unmeasured requests) through the Flask application in this process,
 signed in as an administrator or an auditor as the page needs, and so is each chart image a page
 shows (its own request): the figures are the application's own time, without a network or a WSGI
-server. Prints p50, p95 and max per page and FAIL for a p95 of 100 ms or more; exit status 1 when
+server. Prints the first request's time (a report computed; then kept until a statement arrives),
+p50, p95 and max of the next ones per page and FAIL for a p95 of 100 ms or more; exit status 1 when
 a page did not answer 200 with what it should show (a table of the report, a statement...).
 """
 import argparse
@@ -114,19 +115,24 @@ def pages(generator, services):
 
 
 def measure(browser, path, requests, marker=None):
-    """(status, [ms], the page's text): FAIL-worthy when the status is not 200 or the marker is missing."""
+    """(status, ms of the first request, [ms of the measured ones], the page's text): FAIL-worthy when the
+    status is not 200 or the marker is missing. The first request computes a report; the next ones find
+    it kept (lrs/console/reports.py ReportCache) until a statement arrives."""
+    first = None
     for _ in range(2):
+        started = time.perf_counter()
         answer = browser.get(path)
         text = answer.get_data(as_text=True)
+        first = first if first is not None else (time.perf_counter() - started) * 1000
         if answer.status_code != 200 or (marker and marker not in text):
-            return answer.status_code, [], text
+            return answer.status_code, first, [], text
     times = []
     for _ in range(requests):
         started = time.perf_counter()
         answer = browser.get(path)
         answer.get_data()
         times.append((time.perf_counter() - started) * 1000)
-    return answer.status_code, times, text
+    return answer.status_code, first, times, text
 
 
 def charts_of(name, text):
@@ -156,12 +162,13 @@ def main():
                     "auditor": Browser(app, _view["key"], auditor_secret)}
         print("\n%d statements in the store; %d requests per page, Flask test client, in process\n"
               % (services.storage.last_seq(store.id), args.requests))
-        print("%-40s %8s %8s %8s  %s" % ("page", "p50 ms", "p95 ms", "max ms", "target p95 < %d ms" % TARGET_MS))
+        print("%-40s %8s %8s %8s %8s  %s" % ("page", "first ms", "p50 ms", "p95 ms", "max ms",
+                                             "target p95 < %d ms" % TARGET_MS))
         failed = False
         queue = [(name, role, path, marker) for name, role, path, marker in pages(Generator(seed=1), services)]
         while queue:
             name, role, path, marker = queue.pop(0)
-            status, times, text = measure(browsers[role], path, args.requests, marker)
+            status, first, times, text = measure(browsers[role], path, args.requests, marker)
             if not times:
                 failed = True
                 print("%-40s answered %d%s: %s" % (name, status, "" if status != 200 else " without %r" % marker,
@@ -170,8 +177,8 @@ def main():
             queue[:0] = [(chart, role, source, "<svg") for chart, source in charts_of(name, text)]
             times.sort()
             p95 = times[max(0, int(round(len(times) * 0.95)) - 1)]
-            print("%-40s %8.1f %8.1f %8.1f  %s" % (name, statistics.median(times), p95, times[-1],
-                                                   "ok" if p95 < TARGET_MS else "FAIL"), flush=True)
+            print("%-40s %8.1f %8.1f %8.1f %8.1f  %s" % (name, first, statistics.median(times), p95, times[-1],
+                                                         "ok" if p95 < TARGET_MS else "FAIL"), flush=True)
         services.storage.close()
     return 1 if failed else 0
 
