@@ -318,3 +318,13 @@ def test_a_report_seen_before_follows_a_new_completion_rule(app, auditor, client
     save_rule(storage, storage.get_store("default").id, parse_rule(
         {"completion_verbs": ["http://adlnet.gov/expapi/verbs/experienced"]}))
     assert _figures(auditor.get(path).get_data(as_text=True))["Completed"] == "1"
+
+
+@pytest.mark.parametrize("path", ["/transcript", "/completions", "/history", "/forwarding"])
+def test_every_field_of_the_new_pages_has_a_label(console, path):
+    """Accessibility (issue 14): a screen reader names every field."""
+    page = console.get(path).get_data(as_text=True)
+    fields = re.findall(r'<(?:input|select)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', page)
+    unnamed = re.findall(r'<(?:input|select)\b(?![^>]*type="hidden")(?![^>]*\bid=)[^>]*>', page)
+    assert fields and not unnamed
+    assert [field for field in fields if 'for="%s"' % field not in page] == []
