@@ -16,11 +16,9 @@ from datetime import date, datetime, timedelta, timezone
 from flask import Response, abort, current_app, g, request, url_for
 
 from ..errors import BadRequest
-from ..reports.completions import BY, _Summarised, completions as completions_report, history as history_report
-from ..reports.completions import summarise
+from ..reports.completions import BY, Summary, completions as completions_report, history as history_report
 from ..reports.evidence import learner_transcript, line_evidence
 from ..reports.rule import RULE_SETTING
-from ..store import StoreInfo
 from . import _page, _services, console
 from . import charts
 from .readable import actor_text, describe, seconds_text
@@ -33,16 +31,10 @@ LEARNER_FIELDS = ("kind", "id", "home_page")
 
 def report_stores():
     """[StoreInfo] whose reports the signed-in person may read: every store for an administrator; for an
-    auditor its own store and those granted to its key (issue 13)."""
-    storage = _services().storage
-    stores = storage.list_stores()
+    auditor its own store and those granted to its key (issue 13's rule, lrs/reports/service.py)."""
     if g.role == "admin":
-        return stores
-    allowed = {g.credential.store_id, *storage.report_grants(g.credential.key)}
-    found = [store for store in stores if store.id in allowed]
-    if g.credential.store_id not in {store.id for store in found}:      # a store that was never named
-        found.insert(0, StoreInfo(id=g.credential.store_id, name=g.credential.store_id, created_ms=0))
-    return found
+        return _services().storage.list_stores()
+    return _services().reports.readable_stores(g.credential)
 
 
 def report_store():
@@ -184,12 +176,12 @@ def _completion_row(entry, store):
 
 
 def _rates(entries):
-    """[(activity name, completion rate)] of the lines of each activity, as the summary counts it."""
+    """[(activity name, completion rate)] of the lines of each activity, as the report's Summary counts it."""
     by_activity = {}
     for entry in entries:
-        by_activity.setdefault(entry.line.activity, [entry.line.name or entry.line.activity, []])[1].append(
-            _Summarised(entry))
-    return [(name, summarise(lines, 0)["completion_rate"]) for name, lines in by_activity.values()]
+        name, summary = by_activity.setdefault(entry.line.activity, (entry.line.name or entry.line.activity, Summary()))
+        summary.add(entry)
+    return [(name, summary.as_dict(0)["completion_rate"]) for name, summary in by_activity.values()]
 
 
 class ReportCache:

@@ -19,16 +19,16 @@ What: the store's completion rule (lrs/reports/rule.py). Each learner and activi
   completed     a completion, no outcome stated
   in progress   statements, but neither completion nor outcome
 """
-import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 
 from ..timeutil import datetime_to_ms, format_ms
 from ..xapi.agents import agent_key, identifier_only
 from .rule import load_rule
-from .scan import CLOCK_SKEW_MS, scan
-from .transcript import Line, display_name, timestamp_ms
+from .scan import CLOCK_SKEW_MS, loads, scan
+from .transcript import Line, display_name, iso, timestamp_ms
 
 STATUSES = ("passed", "failed", "completed", "in progress")
 COMPLETION_COLUMNS = ("store", "learner", "learner_name", "activity", "name", "status", "first_attempt",
@@ -54,23 +54,32 @@ class Period:
 
 
 def learners(actor):
-    """[(agent key, the agent as a report shows it)] a statement of this actor counts for."""
+    """[(agent key, Agent)] a statement of this actor counts for."""
     members = actor.get("member") if actor.get("objectType") == "Group" else None
-    found = []
-    for agent in members or [actor]:
-        key = agent_key(agent)
-        if key:
-            shown = identifier_only(agent)
-            shown.pop("objectType", None)
-            if agent.get("name"):
-                shown["name"] = agent["name"]
-            found.append((key, shown))
-    return found
+    if not members:
+        key = agent_key(actor)
+        return [(key, actor)] if key else []
+    return [(key, member) for key, member in ((agent_key(member), member) for member in members) if key]
 
 
-def _context_ids(statement, lists=("parent", "grouping")):
-    activities = statement.get("context", {}).get("contextActivities", {})
-    return {activity["id"] for name in lists for activity in activities.get(name, ())}
+def shown(agent):
+    """The learner as a report shows it: the identifier and the name."""
+    view = identifier_only(agent)
+    view.pop("objectType", None)
+    if agent.get("name"):
+        view["name"] = agent["name"]
+    return view
+
+
+def names_as_parent_or_grouping(statement, activity):
+    """True when the statement's contextActivities.parent or .grouping names `activity`."""
+    lists = statement.get("context", {}).get("contextActivities")
+    if lists:
+        for name in ("parent", "grouping"):
+            for listed in lists.get(name, ()):
+                if listed["id"] == activity:
+                    return True
+    return False
 
 
 def reported_activity(statement, activity, include_children):
@@ -78,7 +87,7 @@ def reported_activity(statement, activity, include_children):
     obj = statement["object"]
     if obj.get("objectType", "Activity") != "Activity":
         return None
-    if obj["id"] == activity or (include_children and activity in _context_ids(statement)):
+    if obj["id"] == activity or (include_children and names_as_parent_or_grouping(statement, activity)):
         return obj["id"]
     return None
 
@@ -88,7 +97,7 @@ def _statements(storage, store_id, activity, include_children, period):
     of `activity` (every statement about an activity when None)."""
     filters = [] if activity is None else [("related_activity" if include_children else "activity", activity)]
     for stored in scan(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
-        statement = json.loads(stored.body)
+        statement = loads(stored.body)
         if activity is None:
             if statement["object"].get("objectType", "Activity") != "Activity":
                 continue
@@ -106,7 +115,7 @@ class CompletionLine:
     learner: dict
     line: Line
 
-    @property
+    @cached_property
     def status(self):
         line = self.line
         if line.passed_ms is not None:
@@ -115,7 +124,7 @@ class CompletionLine:
             return "failed"
         return "completed" if line.completed_ms is not None else "in progress"
 
-    @property
+    @cached_property
     def seconds_to_complete(self):
         if self.line.completed_ms is None:
             return None
@@ -124,14 +133,52 @@ class CompletionLine:
     def row(self):
         """The line as the report shows it (JSON values; times ISO 8601 UTC)."""
         line = self.line
-        shown = line.row()
         return {"store": self.store.name, "learner": self.learner, "learner_name": self.learner.get("name"),
                 "activity": line.activity, "name": line.name, "status": self.status,
-                "first_attempt": shown["first_attempt"], "last_attempt": shown["last_attempt"],
-                "completed": shown["completed"], "passed": format_ms(line.passed_ms) if line.passed_ms else None,
+                "first_attempt": iso(line.first_ms), "last_attempt": iso(line.last_ms),
+                "completed": iso(line.completed_ms), "passed": iso(line.passed_ms),
                 "best_scaled": line.best_scaled, "latest_scaled": line.latest_scaled, "attempts": line.attempts,
-                "duration_seconds": shown["duration_seconds"], "seconds_to_complete": self.seconds_to_complete,
+                "duration_seconds": round(line.duration_seconds, 3), "seconds_to_complete": self.seconds_to_complete,
                 "statements": line.count, "completed_by": line.completed_by, "outcome_by": line.outcome_by}
+
+
+class Summary:
+    """The figures over the lines: counts by status, completion rate (lines with a completion / lines), the
+    distribution of the best scaled scores in tenths (from 0.0 to 1.0, the last tenth including 1.0; negative
+    scores counted apart), their mean, and the median seconds from first attempt to first completion."""
+
+    def __init__(self):
+        self.counts = {status: 0 for status in STATUSES}
+        self.buckets, self.below_zero, self.scores, self.score_sum = [0] * 10, 0, 0, 0.0
+        self.lines, self.completed, self.times, self.learners = 0, 0, [], set()
+
+    def add(self, entry):
+        line = entry.line
+        self.lines += 1
+        self.counts[entry.status] += 1
+        self.learners.add((entry.store.id, entry.learner_key))
+        if line.completed_ms is not None:
+            self.completed += 1
+            self.times.append(entry.seconds_to_complete)
+        scaled = line.best_scaled
+        if scaled is not None:
+            self.scores += 1
+            self.score_sum += scaled
+            if scaled < 0:
+                self.below_zero += 1
+            else:
+                self.buckets[min(9, int(round(scaled * 1000)) // 100)] += 1
+
+    def as_dict(self, scanned):
+        return {"statements_scanned": scanned, "lines": self.lines, "learners": len(self.learners),
+                "completed": self.completed, "passed": self.counts["passed"], "failed": self.counts["failed"],
+                "in_progress": self.counts["in progress"], "completed_without_outcome": self.counts["completed"],
+                "completion_rate": round(self.completed / self.lines, 4) if self.lines else None,
+                "score_distribution": [{"from": n / 10, "to": (n + 1) / 10, "count": self.buckets[n]}
+                                       for n in range(10)],
+                "scores_below_zero": self.below_zero,
+                "mean_best_scaled": round(self.score_sum / self.scores, 4) if self.scores else None,
+                "median_seconds_to_complete": statistics.median(self.times) if self.times else None}
 
 
 @dataclass
@@ -146,7 +193,7 @@ class Completions:
     period: Period = Period()
     rules: dict = None                # {store id: CompletionRule}; default: each store's own
     scanned: int = 0
-    _lines: list = field(default_factory=list)
+    _summary: Summary = field(default_factory=Summary)
 
     def lines(self):
         for store in self.stores:
@@ -156,10 +203,11 @@ class Completions:
                                                                   self.include_children, self.period):
                 self.scanned += 1
                 activity = statement["object"]["id"]
-                for key, shown in learners(statement["actor"]):
+                for key, agent in learners(statement["actor"]):
                     entry = found.get((key, activity))
                     if entry is None:
-                        entry = found[(key, activity)] = CompletionLine(store, key, shown, Line(activity, keep_ids=False))
+                        entry = found[(key, activity)] = CompletionLine(store, key, shown(agent),
+                                                                        Line(activity, keep_ids=False))
                     entry.line.add(statement_id, seq, statement, rule, when)
             names = {}
             for (key, activity) in sorted(found, key=lambda pair: (pair[1] != self.activity, pair[1], pair[0])):
@@ -167,55 +215,13 @@ class Completions:
                 if activity not in names:
                     names[activity] = display_name(self.storage.get_activity_definition(store.id, activity))
                 entry.line.name = names[activity]
-                self._lines.append(_Summarised(entry))
+                self._summary.add(entry)
                 yield entry
 
     @property
     def summary(self):
         """The figures over the lines read so far (all of them once lines() is exhausted)."""
-        return summarise(self._lines, self.scanned)
-
-
-@dataclass
-class _Summarised:
-    """What the summary keeps of a line (not the line itself: its statement details can go)."""
-
-    status: str
-    learner: str
-    completed: bool
-    best_scaled: float
-    seconds_to_complete: float
-
-    def __init__(self, entry):
-        self.status, self.learner = entry.status, entry.store.id + " " + entry.learner_key
-        self.completed = entry.line.completed_ms is not None
-        self.best_scaled, self.seconds_to_complete = entry.line.best_scaled, entry.seconds_to_complete
-
-
-def summarise(lines, scanned):
-    """Counts by status, completion rate (lines with a completion / lines), the distribution of the
-    best scaled scores in tenths (from 0.0 to 1.0, the last tenth including 1.0; negative scores counted
-    apart), and the median seconds from first attempt to first completion."""
-    counts = {status: 0 for status in STATUSES}
-    buckets, below_zero, scores = [0] * 10, 0, []
-    for line in lines:
-        counts[line.status] += 1
-        if line.best_scaled is not None:
-            scores.append(line.best_scaled)
-            if line.best_scaled < 0:
-                below_zero += 1
-            else:
-                buckets[min(9, int(round(line.best_scaled * 1000)) // 100)] += 1
-    completed = sum(1 for line in lines if line.completed)
-    times = [line.seconds_to_complete for line in lines if line.seconds_to_complete is not None]
-    return {"statements_scanned": scanned, "lines": len(lines), "learners": len({line.learner for line in lines}),
-            "completed": completed, **{status.replace(" ", "_"): counts[status] for status in STATUSES[:2]},
-            "in_progress": counts["in progress"], "completed_without_outcome": counts["completed"],
-            "completion_rate": round(completed / len(lines), 4) if lines else None,
-            "score_distribution": [{"from": n / 10, "to": (n + 1) / 10, "count": buckets[n]} for n in range(10)],
-            "scores_below_zero": below_zero,
-            "mean_best_scaled": round(statistics.fmean(scores), 4) if scores else None,
-            "median_seconds_to_complete": statistics.median(times) if times else None}
+        return self._summary.as_dict(self.scanned)
 
 
 def completions(storage, stores, activity, include_children=False, since_ms=None, until_ms=None, rules=None):
@@ -280,7 +286,7 @@ def history(storage, stores, since_ms, until_ms, by="month", activity=None, incl
             obj = statement["object"]["id"]
             cell = counted.setdefault((bucket_start(when, by), obj if per == "activity" else None),
                                       {"completions": set(), "passed": set(), "failed": set()})
-            for key, _shown in learners(statement["actor"]):
+            for key, _agent in learners(statement["actor"]):
                 if completes:
                     cell["completions"].add((key, obj))
                 if outcome is not None:

@@ -5,21 +5,16 @@ learner given, then read the statements a line stands on so that they can be sho
 """
 import json
 
-import schemas
-
-from ..xapi.agents import agent_key
-from ..xapi.query import schema_value
+from .rule import load_rule
+from .service import learner
 from .transcript import transcript
 
 
-def learner_key(agent, version):
-    """The agent key of `agent` (a dict): BadRequest naming what is wrong when it is not an Agent."""
-    return agent_key(schema_value(schemas.validate_agent, agent, version, False))
-
-
 def learner_transcript(storage, store_id, agent, version):
-    """[transcript.Line] of the learner `agent` in the store."""
-    return transcript(storage, store_id, learner_key(agent, version))
+    """[transcript.Line] of the learner `agent` (a dict, checked as the API checks it: BadRequest) in the store,
+    by the store's completion rule."""
+    _who, keys = learner({"agent": json.dumps(agent)}, version)
+    return transcript(storage, store_id, keys, load_rule(storage, store_id))
 
 
 def line_evidence(storage, store_id, agent, activity, version):

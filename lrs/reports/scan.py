@@ -1,6 +1,9 @@
 """Reading a store's statements for a report: the store's own query paths, page by page, in store
 order, never the whole result at once (issue 13)."""
 import heapq
+import json
+
+import orjson
 
 from ..store import StatementQuery
 
@@ -36,3 +39,12 @@ def merged(*streams):
         if stored.seq != previous:
             previous = stored.seq
             yield stored
+
+
+def loads(body):
+    """A stored statement's JSON: orjson (several times faster: reports parse every statement they scan),
+    the standard parser for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)

@@ -27,6 +27,8 @@ from this table (2026-03-01 is a Sunday; weeks start on Monday):
   B1  Eve  (dept B)    passed      QUIZ      05 14:00             scaled 0.9, success
   B2  Eve  (dept B)    completed   COURSE    06 09:00
 """
+import pytest
+
 from lrs.auth import create_credential
 
 from .conftest import XAPIClient
@@ -115,3 +117,9 @@ class Record:
 
     def auditor(self, store=None):
         return self.credential(store or self.dept_a)
+
+
+@pytest.fixture
+def record(app, client, client20):
+    """The fixture loaded into the test's app (import this fixture into a test module to use it)."""
+    return Record(app).load(client, client20)
