@@ -292,6 +292,12 @@ def edit_credential(key):
 
 # --- statements -----------------------------------------------------------------------------------------
 
+def statement_row(statement, **marks):
+    """What a page shows of a statement: the statement, its line of text and its JSON (and `marks`)."""
+    return dict(marks, statement=statement, text=describe(statement),
+                json=json.dumps(statement, indent=2, ensure_ascii=False))
+
+
 @console.route("/statements", methods=["GET"])
 def statements():
     stores = admin().list_stores(usage=False)
@@ -309,9 +315,8 @@ def statements():
                                         lambda token: url_for("console.statements", store=store, more=token))
     except LRSError as failure:
         error = failure.message
-    rows = [{"statement": s, "text": describe(s), "json": json.dumps(s, indent=2, ensure_ascii=False),
-             "voided": found["voided"],
-             "voids": s.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided"}
+    rows = [statement_row(s, voided=found["voided"],
+                          voids=s.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided")
             for s in found["statements"]]
     return _page("statements.html", 400 if error else 200, stores=stores, store=store, params=params,
                  rows=rows, more=found["more"], error=error)

@@ -7,7 +7,6 @@ an administrator reads every store's. The learner is given as a person knows the
 address, an account, an OpenID) and turned into an xAPI Agent here, dates into milliseconds; the
 reports themselves are computed in lrs/reports, never here.
 """
-import json
 import math
 import threading
 from collections import OrderedDict
@@ -19,9 +18,9 @@ from ..errors import BadRequest
 from ..reports.completions import BY, Summary, completions as completions_report, history as history_report
 from ..reports.evidence import learner_transcript, line_evidence
 from ..reports.rule import RULE_SETTING
-from . import _page, _services, console
+from . import _page, _services, console, statement_row
 from . import charts
-from .readable import actor_text, describe, seconds_text
+from .readable import actor_text, seconds_text
 
 # how a learner is identified, in the order the form offers them
 LEARNER_KINDS = (("mbox", "Email address"), ("account", "Account on a system"), ("openid", "OpenID URL"),
@@ -81,8 +80,9 @@ def _percent(value):
 
 
 def _row(line):
-    return {"activity": line.activity, "name": line.name, "first": line.row()["first_attempt"],
-            "last": line.row()["last_attempt"], "completed": line.row()["completed"],
+    shown = line.row()
+    return {"activity": line.activity, "name": line.name, "first": shown["first_attempt"],
+            "last": shown["last_attempt"], "completed": shown["completed"],
             "outcome": {True: "passed", False: "failed"}.get(line.success, ""),
             "best": _percent(line.best_scaled), "latest": _percent(line.latest_scaled),
             "time": seconds_text(line.duration_seconds) if line.duration_seconds else "",
@@ -122,9 +122,7 @@ def transcript_evidence():
         abort(400, error.message)
     if line is None:
         abort(404, "This learner has no statement about that activity in store %s." % store.name)
-    rows = [{"statement": s, "text": describe(s), "json": json.dumps(s, indent=2, ensure_ascii=False)}
-            for s in statements]
-    return _page("evidence.html", store=store, line=_row(line), rows=rows,
+    return _page("evidence.html", store=store, line=_row(line), rows=[statement_row(s) for s in statements],
                  back=url_for("console.transcript", store=store.name, **{k: v for k, v in form.items() if v}))
 
 
@@ -233,7 +231,7 @@ def _offset():
     try:
         return max(0, int(request.args.get("offset", "0")))
     except ValueError:
-        raise BadRequest("offset: a whole number of lines to skip", field="activity") from None
+        abort(400, "offset: a whole number of lines to skip")
 
 
 @console.route("/completions", methods=["GET"])

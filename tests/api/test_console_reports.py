@@ -328,3 +328,16 @@ def test_every_field_of_the_new_pages_has_a_label(console, path):
     unnamed = re.findall(r'<(?:input|select)\b(?![^>]*type="hidden")(?![^>]*\bid=)[^>]*>', page)
     assert fields and not unnamed
     assert [field for field in fields if 'for="%s"' % field not in page] == []
+
+
+def test_the_completions_table_pages_through_100_lines_at_a_time(auditor, client):
+    client.post_statements([statement(actor={"mbox": "mailto:learner%03d@example.gov" % n}) for n in range(105)])
+    page = auditor.get("/completions?activity=http://example.gov/courses/safety").get_data(as_text=True)
+    assert page.count('<tr>\n    <th scope="row">') == 100 and "1 to 100 of 105" in page
+    following = re.search(r'rel="next" href="([^"]+)"', page).group(1)
+    rest = auditor.get(html.unescape(following)).get_data(as_text=True)
+    assert rest.count('<tr>\n    <th scope="row">') == 5 and "101 to 105 of 105" in rest
+
+
+def test_a_bad_offset_is_400(auditor):
+    assert auditor.get("/completions?activity=x&offset=many").status_code == 400
