@@ -34,6 +34,14 @@ def svg(chart):
     return ElementTree.tostring(root, encoding="unicode")
 
 
+def counted(chart, *series):
+    """Whole numbers on the value axis of a chart of counts (pygal would put 0.2, 0.4... under 5)."""
+    top = max([0] + [value for values in series for value in values])
+    step = max(1, -(-top // 8))
+    chart.y_labels = list(range(0, top + step + 1, step))
+    return chart
+
+
 TENTHS = ["%d–%d%%" % (n * 10, n * 10 + 10) for n in range(10)]
 
 
@@ -43,7 +51,7 @@ def score_distribution(counts):
     chart = pygal.Bar(title="Best scores", x_title="scaled score", y_title="learners", show_legend=False, **OPTIONS)
     chart.x_labels = TENTHS
     chart.add("learners", list(counts))
-    return chart
+    return counted(chart, counts)
 
 
 def completion_rates(names, rates):
@@ -62,4 +70,4 @@ def completions_over_time(periods, completed, passed, failed):
     chart.x_labels = list(periods)
     for name, values in (("completed", completed), ("passed", passed), ("failed", failed)):
         chart.add(name, list(values))
-    return chart
+    return counted(chart, completed, passed, failed)
