@@ -16,7 +16,7 @@ from schemas.versions import XAPI_2_0_0
 
 from ..auth import (ADMIN_SCOPE, DEFAULT_SCOPES, SCOPES, Principal, create_credential, hash_generated_secret,
                     new_secret, parse_scopes)
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, ConfigError, NotFound
 from ..reports.rule import DEFAULT_RULE, load_rule, parse_rule, save_rule
 from ..timeutil import format_ms, now_ms
 from ..xapi.query import CURSOR_PARAMETER, parse_statement_request
@@ -237,17 +237,39 @@ class AdminService:
     def forwarding_states(self, store=None):
         return [state.as_dict() for state in self.forwarding.states(store)]
 
+    def add_forwarding_rule(self, store, name, filter=None, to_store=None, endpoint=None, key=None, secret=None,
+                            version=XAPI_2_0_0):
+        """The state (as forwarding_states shows it) of a new rule; the remote secret is kept sealed and never
+        shown again. InvalidField names the field at fault."""
+        try:
+            rule = self.forwarding.add(store, name, filter=filter, to_store=to_store, endpoint=endpoint, key=key,
+                                       secret=secret, version=version)
+        except BadRequest as error:
+            raise InvalidField(error.details.get("field", "filter"), error.message) from None
+        except ConfigError as error:           # no LRS_SECRET_KEY: remote targets cannot be kept
+            raise InvalidField("endpoint", str(error)) from None
+        return next(state for state in self.forwarding_states(store) if state["id"] == rule.id)
+
+    def pause_forwarding_rule(self, store, rule_name):
+        self.forwarding.pause(store, rule_name)
+
+    def resume_forwarding_rule(self, store, rule_name):
+        self.forwarding.resume(store, rule_name)
+
+    def remove_forwarding_rule(self, store, rule_name):
+        """Remove the rule and what it had still to deliver."""
+        self.forwarding.remove(store, rule_name)
+
     def dead_letters(self, store, rule_name, limit=100):
-        rule = self.forwarding.get(store, rule_name)
         return [{"seq": e.seq, "statement_id": e.statement_id, "stored": _iso(e.created_ms),
                  "attempts": e.attempts, "error": e.error}
-                for e in self.storage.list_dead_letters(rule.id, limit)]
+                for e in self.forwarding.dead_letters(store, rule_name, limit)]
 
     def retry_dead_letters(self, store, rule_name, seqs=None):
         """Put a rule's dead letters (those of `seqs`, all when None) back to be delivered; how many."""
         if seqs is not None and (not isinstance(seqs, list) or not all(isinstance(s, int) for s in seqs)):
             raise InvalidField("seqs", "a list of the dead letters' seq numbers, or absent for all")
-        return self.storage.retry_dead_letters(self.forwarding.get(store, rule_name).id, seqs)
+        return self.forwarding.retry_dead_letters(store, rule_name, seqs)
 
     # --- statements ---------------------------------------------------------------------------------
 

@@ -149,13 +149,12 @@ def add_forwarding_rule():
                  required=("store", "name"))
     options = {name: body[name] for name in ("filter", "to_store", "endpoint", "key", "secret", "version")
                if name in body}
-    rule = lrs().forwarding.add(body["store"], body["name"], **options)
-    return jsonify(next(s for s in admin().forwarding_states(body["store"]) if s["id"] == rule.id)), 201
+    return jsonify(admin().add_forwarding_rule(body["store"], body["name"], **options)), 201
 
 
 def _rule_action(action):
     def handler(store, rule):
-        getattr(lrs().forwarding, action)(store, rule)
+        getattr(admin(), "%s_forwarding_rule" % action)(store, rule)
         return jsonify({"store": store, "name": rule, "done": action})
     return handler
 

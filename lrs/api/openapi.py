@@ -565,9 +565,17 @@ CONSOLE_PAGES = [
     ("/credentials/{key}/revoke", ("post",), "revoke a credential"),
     ("/credentials/{key}/rotate", ("post",), "give a credential a new secret"),
     ("/statements", ("get",), "the statement browser (the xAPI filters as a form)"),
-    ("/forwarding", ("get",), "forwarding status and dead letters"),
+    ("/forwarding", ("get", "post"), "forwarding status and dead letters; add a rule (a remote secret never shown)"),
     ("/forwarding/{store}/{rule}/retry", ("post",), "deliver a rule's dead letters again"),
+    ("/forwarding/{store}/{rule}/pause", ("post",), "pause a forwarding rule"),
+    ("/forwarding/{store}/{rule}/resume", ("post",), "resume a paused forwarding rule"),
+    ("/forwarding/{store}/{rule}/remove", ("post",), "remove a forwarding rule and what it had still to deliver"),
     ("/console-static/{filename}", ("get",), "the console's stylesheet"),
+    ("/transcript", ("get",), "a learner's transcript (administrators and auditors)"),
+    ("/transcript/evidence", ("get",), "the statements behind one line of a transcript"),
+    ("/completions", ("get",), "who completed, passed or failed an activity, with charts"),
+    ("/history", ("get",), "completions of an activity over time, with a chart"),
+    ("/charts/{kind}.svg", ("get",), "a report's chart (scores, rates, history) as an SVG image drawn from its query"),
 ]
 
 
@@ -591,6 +599,9 @@ def _admin_paths():
     return paths
 
 
+_CONSOLE_MEDIA = (("/console-static/", "text/css"), ("/charts/", "image/svg+xml"))    # not HTML: by path prefix
+
+
 def _console_paths():
     """HTML for people: success, a redirect after a form, or the page again with the error."""
     html = {"text/html": {"schema": {"type": "string"}}}
@@ -601,15 +612,15 @@ def _console_paths():
                  **{str(status): dict(page, description=text, content=dict(html, **{  # JSON outside a page
                      "application/json": {"schema": _ref("Error")}})) for status, text in (
                      (400, "the form again, with what is wrong next to the field"),
-                     (401, "sign-in refused"), (403, "not an admin credential"), (404, "no such page or record"),
+                     (401, "sign-in refused"), (403, "not a console credential, or an auditor on an administrator's page"), (404, "no such page or record"),
                      (429, "too many failed sign-ins; try later"), (503, "the database does not answer"))}}
     paths = {}
     for path, methods, summary in CONSOLE_PAGES:
         for method in methods:
             operation = {"tags": ["Console"], "summary": summary, "security": [],
                          "parameters": _path_parameters(path),
-                         "responses": dict(responses, **({"200": dict(page, content={"text/css": {"schema": {
-                             "type": "string"}}})} if path.startswith("/console-static") else {}))}
+                         "responses": dict(responses, **{"200": dict(page, content={media: {"schema": {
+                             "type": "string"}}}) for prefix, media in _CONSOLE_MEDIA if path.startswith(prefix)})}
             if method == "post":
                 operation["requestBody"] = {"required": False, "content": {
                     "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}

@@ -1,4 +1,4 @@
-"""The web console at / (issue 14): server-rendered pages for administrators, no JavaScript.
+"""The web console at / (issue 14): server-rendered pages for administrators and auditors, no JavaScript.
 
 Signing in checks a key and secret through the authenticator (its failure limits included) and
 keeps the key, with a fingerprint of the credential's stored hash, in a signed session cookie
@@ -6,6 +6,10 @@ keeps the key, with a fingerprint of the credential's stored hash, in a signed s
 again: revoking it, rotating its secret, letting it expire or taking its admin scope away ends its
 sessions at once. Every form carries a CSRF token. Every response forbids scripts and framing.
 All actions go through the administration service (lrs/admin/service.py), as the CLI and the API do.
+
+Two roles sign in: an administrator (the `admin` scope) sees every page; an auditor (a credential
+with `reports/read` and without `admin`) sees only the report pages of its own store
+(lrs/console/reports.py): every other page answers 403 to an auditor, and its navigation hides them.
 """
 import hashlib
 import hmac
@@ -17,7 +21,10 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from schemas.versions import SUPPORTED_VERSIONS, XAPI_2_0_0
+
 from ..admin.service import InvalidField, scope_choices
+from ..auth import ADMIN_SCOPE
 from ..errors import LRSError, TooManyRequests
 from ..timeutil import now_ms
 from .readable import describe
@@ -36,6 +43,11 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 OPEN_ENDPOINTS = {"console.sign_in", "console.static"}
+AUDITOR_SCOPE = "reports/read"
+# what an auditor may open; every other endpoint is an administrator's (a new page is closed to
+# auditors unless it is named here)
+AUDITOR_ENDPOINTS = {"console.home", "console.sign_out", "console.transcript", "console.transcript_evidence",
+                     "console.completions", "console.history", "console.chart"}
 FILTERS = ("agent", "verb", "activity", "registration", "related_activities", "related_agents", "since",
            "until", "ascending", "limit", "statementId", "voidedStatementId", "more")
 
@@ -89,10 +101,17 @@ def _signed_in():
     if (credential is None or credential.revoked or not hmac.compare_digest(
             _fingerprint(credential.secret_hash), session.get("hash", ""))
             or (credential.expires_ms is not None and credential.expires_ms <= now_ms())
-            or not (credential.admin or "admin" in credential.scopes)):
+            or role_of(credential) is None):
         session.clear()
         return None
     return credential
+
+
+def role_of(credential):
+    """"admin", "auditor" or None (may not use the console) for a credential or a Principal."""
+    if credential.admin or ADMIN_SCOPE in credential.scopes:
+        return "admin"
+    return "auditor" if AUDITOR_SCOPE in credential.scopes else None
 
 
 def csrf_token():
@@ -117,12 +136,16 @@ def _guard():
     g.credential = _signed_in()
     if g.credential is None:
         return redirect(url_for("console.sign_in"))
+    g.role = role_of(g.credential)
+    if g.role != "admin" and request.endpoint not in AUDITOR_ENDPOINTS:
+        abort(403, "This page is for administrators; an auditor's credential opens the reports only.")
     return None
 
 
 @console.after_request
 def _security_headers(response):
-    response.headers.update(SECURITY_HEADERS)
+    for name, value in SECURITY_HEADERS.items():      # a chart (an image) sets its own policy and caching
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -132,20 +155,26 @@ def _service_error(error):
 
 
 @console.errorhandler(400)
-def _bad_form(error):
-    return render_template("console/error.html", message=error.description), 400
+@console.errorhandler(403)
+@console.errorhandler(404)
+def _refused(error):
+    return _page("error.html", error.code, message=error.description)
 
 
 def _page(template, status=200, **values):
     return render_template("console/%s" % template, signed_in=getattr(g, "credential", None),
-                           **values), status
+                           role=getattr(g, "role", None), **values), status
 
 
 # --- signing in and out -----------------------------------------------------------------------------
 
+def _start_page(role):
+    return url_for("console.stores" if role == "admin" else "console.transcript")
+
+
 @console.route("/", methods=["GET"])
 def home():
-    return redirect(url_for("console.stores"))
+    return redirect(_start_page(g.role))
 
 
 @console.route("/sign-in", methods=["GET", "POST"])
@@ -160,14 +189,15 @@ def sign_in():
                      % error.retry_after, key=key)
     except LRSError:
         return _page("sign_in.html", 401, error="Unknown key or wrong secret.", key=key)
-    if not principal.administrator:
-        return _page("sign_in.html", 403, error="This credential lacks the admin scope that the console needs.",
-                     key=key)
+    role = role_of(principal)
+    if role is None:
+        return _page("sign_in.html", 403, error="This credential has neither the admin scope (administrators) "
+                     "nor the reports/read scope (auditors) that the console needs.", key=key)
     credential = _services().storage.get_credential(principal.key)
     session.clear()                                   # a fresh session: no fixation
     session.permanent = True
     session.update(key=principal.key, hash=_fingerprint(credential.secret_hash), csrf=secrets.token_urlsafe(32))
-    return redirect(url_for("console.stores"))
+    return redirect(_start_page(role))
 
 
 @console.route("/sign-out", methods=["POST"])
@@ -262,6 +292,12 @@ def edit_credential(key):
 
 # --- statements -----------------------------------------------------------------------------------------
 
+def statement_row(statement, **marks):
+    """What a page shows of a statement: the statement, its line of text and its JSON (and `marks`)."""
+    return dict(marks, statement=statement, text=describe(statement),
+                json=json.dumps(statement, indent=2, ensure_ascii=False))
+
+
 @console.route("/statements", methods=["GET"])
 def statements():
     stores = admin().list_stores(usage=False)
@@ -279,9 +315,8 @@ def statements():
                                         lambda token: url_for("console.statements", store=store, more=token))
     except LRSError as failure:
         error = failure.message
-    rows = [{"statement": s, "text": describe(s), "json": json.dumps(s, indent=2, ensure_ascii=False),
-             "voided": found["voided"],
-             "voids": s.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided"}
+    rows = [statement_row(s, voided=found["voided"],
+                          voids=s.get("verb", {}).get("id") == "http://adlnet.gov/expapi/verbs/voided")
             for s in found["statements"]]
     return _page("statements.html", 400 if error else 200, stores=stores, store=store, params=params,
                  rows=rows, more=found["more"], error=error)
@@ -289,15 +324,53 @@ def statements():
 
 # --- forwarding -----------------------------------------------------------------------------------------
 
-@console.route("/forwarding", methods=["GET"])
-def forwarding():
+FORWARDING_FIELDS = ("store", "name", "target", "to_store", "endpoint", "key", "version")
+FILTER_FIELDS = ("verb", "activity", "agent", "registration")
+
+
+def _forwarding_page(status=200, errors=None, form=None):
     states = admin().forwarding_states()
     letters = {(s["store"], s["name"]): admin().dead_letters(s["store"], s["name"]) if s["dead"] else []
                for s in states}
-    return _page("forwarding.html", states=states, letters=letters)
+    return _page("forwarding.html", status, states=states, letters=letters, stores=admin().list_stores(usage=False),
+                 own_store=_own_store(), versions=SUPPORTED_VERSIONS, errors=errors or {},
+                 form=form or {"target": "store", "version": XAPI_2_0_0})
+
+
+@console.route("/forwarding", methods=["GET", "POST"])
+def forwarding():
+    if request.method == "GET":
+        return _forwarding_page()
+    form = {name: request.form.get(name, "").strip() for name in FORWARDING_FIELDS + FILTER_FIELDS}
+    form.update({flag: bool(request.form.get(flag)) for flag in ("related_activities", "related_agents")})
+    rule_filter = {name: form[name] for name in FILTER_FIELDS if form[name]}
+    rule_filter.update({flag: "true" for flag in ("related_activities", "related_agents") if form[flag]})
+    target = ({"to_store": form["to_store"]} if form["target"] == "store" else
+              {"endpoint": form["endpoint"], "key": form["key"], "secret": request.form.get("secret", ""),
+               "version": form["version"]})
+    try:
+        admin().add_forwarding_rule(form["store"], form["name"], filter=rule_filter, **target)
+    except InvalidField as error:            # the page again, with the error; the secret is never sent back
+        return _forwarding_page(400, {error.field: error.reason}, form)
+    return redirect(url_for("console.forwarding"))
+
+
+def _rule_action(action):
+    def handler(store, rule):
+        getattr(admin(), "%s_forwarding_rule" % action)(store, rule)
+        return redirect(url_for("console.forwarding"))
+    return handler
+
+
+for _action in ("pause", "resume", "remove"):
+    console.add_url_rule("/forwarding/<store>/<rule>/%s" % _action, "%s_forwarding_rule" % _action,
+                         _rule_action(_action), methods=["POST"])
 
 
 @console.route("/forwarding/<store>/<rule>/retry", methods=["POST"])
 def retry_dead_letters(store, rule):
     admin().retry_dead_letters(store, rule)
     return redirect(url_for("console.forwarding"))
+
+
+from . import reports  # noqa: E402,F401  (the report pages register on the blueprint above)

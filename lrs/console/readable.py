@@ -77,7 +77,11 @@ def duration_text(result):
     if not match or duration in ("P", "PT"):
         return ""
     days, hours, minutes, seconds = (float(part) if part else 0.0 for part in match.groups())
-    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    return seconds_text(((days * 24 + hours) * 60 + minutes) * 60 + seconds)
+
+
+def seconds_text(total):
+    """A length of time as a person says it: "45 s", "3 min", "1 h 5 min"."""
     if total >= 3600:
         return "%d h %d min" % (total // 3600, (total % 3600) // 60)
     if total >= 60:

@@ -1,5 +1,6 @@
-"""Forwarding rules: validated, kept and managed here; the CLI (and later the admin HTTP API)
-call this service, never the store.
+"""Forwarding rules: validated, kept and managed here; the CLI and the administration service
+(lrs/admin/service.py: the admin HTTP API and the console) call this service, never the store.
+A BadRequest names the field at fault in its details (`field`), for forms.
 
 A rule names its source store, a target (another store of this deployment, or a remote xAPI LRS:
 endpoint, HTTP Basic key and secret, the xAPI version to speak) and a filter given as xAPI
@@ -73,17 +74,17 @@ class ForwardingService:
         source = self._store(store_name)
         name = (name or "").strip()
         if not name:
-            raise BadRequest("a forwarding rule needs a name")
+            raise BadRequest("a forwarding rule needs a name", field="name")
         params = dict(filter or {})
         filters = self._compile(params)
         rule = ForwardingRule(id=uuid.uuid4().hex, store_id=source.id, name=name, filter=params, filters=filters,
                               created_ms=now_ms())
         if (to_store is None) == (endpoint is None):
-            raise BadRequest("a forwarding rule needs one target: another store or a remote LRS endpoint")
+            raise BadRequest("a forwarding rule needs one target: another store or a remote LRS endpoint", field="target")
         if to_store is not None:
             target = self._store(to_store)
             if target.id == source.id:
-                raise BadRequest("a store cannot forward to itself")
+                raise BadRequest("a store cannot forward to itself", field="to_store")
             rule.target_store_id = target.id
         else:
             rule.endpoint, rule.key, rule.version = self._remote(endpoint, key, secret, version)
@@ -91,7 +92,7 @@ class ForwardingService:
         try:
             self.storage.add_forwarding_rule(rule)
         except ValueError as error:
-            raise BadRequest(str(error)) from None
+            raise BadRequest(str(error), field="name") from None
         return rule
 
     @staticmethod
@@ -99,9 +100,9 @@ class ForwardingService:
         unknown = sorted(set(params) - set(FILTER_PARAMETERS))
         if unknown:
             raise BadRequest("a forwarding filter takes only %s, not %s" % (", ".join(FILTER_PARAMETERS),
-                                                                             ", ".join(unknown)))
+                                                                             ", ".join(unknown)), field="filter")
         if any(not isinstance(value, str) for value in params.values()):
-            raise BadRequest("forwarding filter values are strings, as in a query")
+            raise BadRequest("forwarding filter values are strings, as in a query", field="filter")
         # both versions parse filters alike; 2.0.0's agent rules are the stricter (VER-15 table)
         return [tuple(pair) for pair in parse_statement_request(params, XAPI_2_0_0).filters]
 
@@ -109,15 +110,16 @@ class ForwardingService:
     def _remote(endpoint, key, secret, version):
         parts = urlsplit(endpoint or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise BadRequest("the endpoint must be an http(s) URL of an xAPI LRS, got %r" % endpoint)
+            raise BadRequest("the endpoint must be an http(s) URL of an xAPI LRS, got %r" % endpoint, field="endpoint")
         if parts.username or parts.password or parts.query or parts.fragment:
             raise BadRequest("the endpoint must not carry credentials, a query or a fragment: give the key "
-                             "and secret apart")
+                             "and secret apart", field="endpoint")
         if not key or not secret:
-            raise BadRequest("a remote target needs the key and the secret of a credential on it")
+            raise BadRequest("a remote target needs the key and the secret of a credential on it",
+                             field="secret" if key else "key")
         if version not in SUPPORTED_VERSIONS:
             raise BadRequest("the xAPI version to speak must be one of %s, got %r"
-                             % (", ".join(SUPPORTED_VERSIONS), version))
+                             % (", ".join(SUPPORTED_VERSIONS), version), field="version")
         return endpoint.rstrip("/") + "/", key, version
 
     def pause(self, store_name, rule_name):

@@ -345,7 +345,7 @@ class MongoStorage(StorageBackend):
 
     @_guarded
     def store_usage(self, store_id):
-        return StoreUsage(statements=self.db.statements.count_documents({"store": store_id}),
+        return StoreUsage(statements=self.last_seq(store_id),         # see StoreUsage
                           documents=self.db.documents.count_documents({"store": store_id}))
 
     # --- credentials -------------------------------------------------------------------

@@ -702,9 +702,8 @@ class SQLiteStorage(StorageBackend):
         sid = self._sid(store_id)
         if sid is None:
             return StoreUsage(statements=0, documents=0)
-        statements = self._read("SELECT count(*) FROM statements WHERE sid = ?", (sid,)).fetchone()[0]
         documents = self._read("SELECT count(*) FROM documents WHERE sid = ?", (sid,)).fetchone()[0]
-        return StoreUsage(statements=statements, documents=documents)
+        return StoreUsage(statements=self.last_seq(store_id), documents=documents)     # see StoreUsage
 
     def _sid(self, store_id):
         """The internal id of a store for reading; None when the store never had a record."""

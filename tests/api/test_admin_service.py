@@ -158,3 +158,14 @@ def test_find_statements_pages_through_more(admin, client):
 def test_find_statements_with_a_bad_filter_is_a_bad_request(admin):
     with pytest.raises(BadRequest, match="verb"):
         admin.find_statements("default", {"verb": "not an iri"}, lambda t: t)
+
+
+def test_the_statement_count_holds_voided_and_voiding_statements_and_nothing_refused_issue_14(admin, client):
+    """The count is read from the store's sequence (constant time): it must still equal what is kept."""
+    first = client.post_statements([statement(), statement()]).get_json()[0]
+    client.post_statements([statement(verb={"id": "http://adlnet.gov/expapi/verbs/voided"},
+                                      object={"objectType": "StatementRef", "id": first})])
+    assert client.post_statements([statement(), {"actor": "nobody"}]).status_code == 400     # nothing of it kept
+    assert client.post_statements([statement(id=first)]).status_code in (200, 409)           # already kept
+    view = next(s for s in admin.list_stores() if s["name"] == "default")
+    assert view["statements"] == 3
