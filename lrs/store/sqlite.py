@@ -58,6 +58,7 @@ from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
 from .chain import ChainEntry, ChainHead, Checkpoint
+from .packing import Packer, unpack
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
@@ -236,6 +237,11 @@ MIGRATIONS = [
             updated_ms INTEGER NOT NULL,
             PRIMARY KEY (store_id, source))""",
     ],
+    [
+        # issue 16: statement bodies are written deflated (lrs/store/packing.py); bodies of
+        # earlier versions stay JSON and are read as they are. No table changes: the version
+        # makes an older LRS refuse the file instead of serving deflated bytes as JSON.
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -329,11 +335,12 @@ class _Batch(BatchTransaction):
         for statement in statements:
             pk = base | statement.seq
             record = statement.record
-            keys = [[self._kid(namespace, value), mask] for (namespace, value), mask in statement.prepared.items()]
+            values, packer = statement.prepared
+            keys = [[self._kid(namespace, value), mask] for (namespace, value), mask in values.items()]
             key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
             auth = self._kid(_AUTHORITY, record.authority_key or "")
             rows.append((pk, self.sid, statement.id, statement.stored_ms, int(statement.is_voiding), auth,
-                         _dumps([[pk, keys]]), statement.body))
+                         _dumps([[pk, keys]]), packer.finish(statement.body)))
             if record.ref_target:
                 refs.append((self.sid, record.ref_target.lower(), pk))
             if record.void_target:
@@ -894,12 +901,14 @@ class SQLiteStorage(StorageBackend):
 
     @staticmethod
     def _prepare(record):
-        """(the body without stored, {(namespace, value): mask}), computed before the lock."""
+        """(the body without stored, ({(namespace, value): mask}, its Packer)), computed before
+        the lock: the body is mostly deflated here (lrs/store/packing.py)."""
         values = {}
         for kind, value in record.index_keys:
             namespace, bit = _namespace(kind)
             values[(namespace, value)] = values.get((namespace, value), 0) | bit
-        return prepare_body(record), values
+        head = prepare_body(record)
+        return head, (values, Packer(head.encode("utf-8")))
 
     # --- statements: reading -----------------------------------------------------------
 
@@ -915,7 +924,7 @@ class SQLiteStorage(StorageBackend):
                     "WHERE sid = ? AND id IN (%s)" % _marks(len(chunk)), [sid] + chunk):
                 found[statement_id] = StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
                                                       voided=bool(voided), is_voiding=bool(voiding),
-                                                      body=bytes(body))
+                                                      body=unpack(body))
         return found
 
     @_translated
@@ -950,7 +959,7 @@ class SQLiteStorage(StorageBackend):
                 "SELECT pk, id, stored_ms, voided, voiding, body FROM statements WHERE pk > ? AND pk <= ? "
                 "ORDER BY pk", (base, base | min(upto_seq, SEQ_MAX))):
             yield StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms, voided=bool(voided),
-                                  is_voiding=bool(voiding), body=bytes(body))
+                                  is_voiding=bool(voiding), body=unpack(body))
 
     @_translated
     def add_checkpoint(self, checkpoint):
@@ -1051,7 +1060,7 @@ class SQLiteStorage(StorageBackend):
                 cursor.close()
                 return StatementPage(statements=statements, more=True)
             statements.append(StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
-                                              voided=False, is_voiding=bool(voiding), body=bytes(body)))
+                                              voided=False, is_voiding=bool(voiding), body=unpack(body)))
         return StatementPage(statements=statements, more=False)
 
     def _estimate(self, kid, params_range):
