@@ -21,7 +21,8 @@ Layout (designed for millions of statements per file):
   that a statement arriving after the one that references or voids it is found (QRY-24, VOID-4).
 * Every write runs in one BEGIN IMMEDIATE transaction: serialised across threads and processes,
   atomic, and durable once COMMIT returns (WAL; synchronous FULL or NORMAL both survive kill -9
-  of the process, FULL also survives power loss). Writers queue on a lock of their own before
+  of the process, FULL also survives power loss: with FULL the writer fsyncs the WAL itself after
+  releasing the write lock and before answering, see _durable). Writers queue on a lock of their own before
   BEGIN IMMEDIATE: a threading.Lock inside the process and an flock on `<db>.writelock` across
   processes (released by the kernel when a process dies, so kill -9 safe), which wake the next
   writer at once instead of SQLite's busy handler sleep-polling (1, 2, 5, ... 100 ms); the busy
@@ -450,6 +451,11 @@ class SQLiteStorage(StorageBackend):
             raise ValueError("synchronous must be FULL or NORMAL, got %r" % synchronous)
         self.path = os.path.abspath(path)
         self.synchronous = synchronous
+        # FULL (issue 16): SQLite commits as NORMAL (no fsync while the write lock is held) and
+        # the writer fsyncs the WAL itself after releasing the lock, before it answers (_durable)
+        self._fsync_after = synchronous == "FULL"
+        self._commit_synchronous = "NORMAL" if self._fsync_after else synchronous
+        self._folder_synced_pid = None
         self.busy_timeout_ms = int(busy_timeout_ms)
         self.max_commit_delay_ms = max_commit_delay_ms
         self._local = threading.local()
@@ -485,7 +491,7 @@ class SQLiteStorage(StorageBackend):
             conn.execute("PRAGMA busy_timeout=%d" % self.busy_timeout_ms)
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")                 # a new file: once
-            conn.execute("PRAGMA synchronous=%s" % self.synchronous)
+            conn.execute("PRAGMA synchronous=%s" % self._commit_synchronous)
             conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA wal_autocheckpoint=%d" % _WAL_AUTOCHECKPOINT)
@@ -574,10 +580,44 @@ class SQLiteStorage(StorageBackend):
 
     @contextmanager
     def _write(self):
-        """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any exception."""
+        """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any exception;
+        durable when the block returns."""
         with self._exclusive():
             with self._transaction() as conn:
                 yield conn
+        self._durable()
+
+    def _durable(self):
+        """With synchronous FULL: make every transaction committed so far survive a power loss,
+        after the cross-process lock is released (issue 16).
+
+        SQLite's FULL fsyncs the WAL inside COMMIT, holding the write lock every process queues
+        on, so commits of different workers never share an fsync. Here COMMIT only appends to
+        the WAL (synchronous=NORMAL, which SQLite keeps consistent across a power loss: the WAL
+        is synced before each checkpoint) and the committer fsyncs the WAL file before it
+        answers, while the next writer already writes: an fsync covers every commit before it,
+        of any process. A WAL already checkpointed and removed needs nothing: the checkpoint
+        synced the database file."""
+        if not self._fsync_after:
+            return
+        try:
+            try:
+                fd = os.open(self.path + "-wal", os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                return
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if self._folder_synced_pid != os.getpid():       # the WAL file's own directory entry
+                folder = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
+                self._folder_synced_pid = os.getpid()
+        except OSError as error:
+            raise StorageUnavailable("the SQLite write could not be made durable: %s" % error) from error
 
     @contextmanager
     def _transaction(self):
@@ -879,6 +919,7 @@ class SQLiteStorage(StorageBackend):
                     written = [job.results[0].stored_ms for job in jobs if job.results]
                     if written:
                         check_commit_deadline(min(written), now_ms(), self.max_commit_delay_ms)
+            self._durable()                   # before any of them is answered
         except BaseException as error:            # nothing of this transaction is kept
             for job in jobs:
                 if job.error is None:

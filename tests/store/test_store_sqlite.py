@@ -1,4 +1,5 @@
 """What only the SQLite backend promises: the file, WAL, schema versions, processes, kill -9."""
+import fcntl
 import multiprocessing
 import os
 import signal
@@ -41,10 +42,54 @@ def test_the_database_is_in_wal_mode(tmp_path):
     assert _pragma(path, "journal_mode") == "wal"
 
 
-@pytest.mark.parametrize("option, expected", [("FULL", 2), ("NORMAL", 1), ("normal", 1)])
+@pytest.mark.parametrize("option, expected", [("FULL", 1), ("NORMAL", 1), ("normal", 1), ("EXTRA", 3)])
 def test_synchronous_follows_the_option(tmp_path, option, expected):
+    """FULL commits as NORMAL and fsyncs the WAL itself after the lock (issue 16, next test)."""
     storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"), synchronous=option)
     assert storage._conn().execute("PRAGMA synchronous").fetchone()[0] == expected
+
+
+def _fsyncs_of_a_write(tmp_path, monkeypatch, synchronous, write):
+    """[(file fsynced, whether the cross-process write lock was free then)] during `write`."""
+    path = str(tmp_path / "lrs.sqlite3")
+    storage = SQLiteStorage(path, synchronous=synchronous)
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))      # the WAL exists
+    seen, real_fsync = [], os.fsync
+
+    def fsync(fd):
+        probe = os.open(path + ".writelock", os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            free = True
+        except BlockingIOError:
+            free = False
+        finally:
+            os.close(probe)                         # closing drops the probe's flock
+        seen.append((os.readlink("/proc/self/fd/%d" % fd), free))
+        real_fsync(fd)
+
+    monkeypatch.setattr(sqlite_backend.os, "fsync", fsync)
+    write(storage)
+    storage.close()
+    return seen, path
+
+
+@pytest.mark.parametrize("what", ["statements", "a new store"])
+def test_with_synchronous_full_every_write_fsyncs_the_wal_after_releasing_the_write_lock_issue_16(
+        tmp_path, monkeypatch, what):
+    def write(storage):
+        if what == "statements":
+            storage.insert_statements("store", InsertBatch(statements=[_record(2)]))
+        else:
+            storage.create_store("another")
+    seen, path = _fsyncs_of_a_write(tmp_path, monkeypatch, "FULL", write)
+    assert (path + "-wal", True) in seen
+
+
+def test_with_synchronous_normal_a_write_does_not_fsync_the_wal_issue_16(tmp_path, monkeypatch):
+    seen, path = _fsyncs_of_a_write(tmp_path, monkeypatch, "NORMAL", lambda storage: storage.insert_statements(
+        "store", InsertBatch(statements=[_record(2)])))
+    assert not [name for name, _ in seen if name == path + "-wal"]
 
 
 def test_an_unknown_synchronous_value_is_refused(tmp_path):
