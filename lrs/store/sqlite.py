@@ -66,7 +66,11 @@ from .rules import (BatchTransaction, check_commit_deadline, document_fields, ne
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
 _ESTIMATE_CAP = 2000          # index entries counted per filter to pick the driving one
-_KEY_CACHE_MAX = 100_000       # per generation of the key cache
+# Memory per worker stays bounded (issue 16: a soak doubled it): the key cache holds at most two
+# generations of _KEY_CACHE_MAX, and each connection (one per thread) at most _PAGE_CACHE_KIB of
+# pages; the operating system's file cache keeps the rest of the hot pages, shared by all workers.
+_KEY_CACHE_MAX = 20_000        # per generation of the key cache
+_PAGE_CACHE_KIB = 8192
 _IN_CHUNK = 500               # ids per IN (...) list
 _AUTHORITY = "authority"      # namespace under which authority keys are interned
 # Checkpoints (copying the WAL into the database file) run in a background thread of each
@@ -492,7 +496,7 @@ class SQLiteStorage(StorageBackend):
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")                 # a new file: once
             conn.execute("PRAGMA synchronous=%s" % self._commit_synchronous)
-            conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
+            conn.execute("PRAGMA cache_size=-%d" % _PAGE_CACHE_KIB)
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA wal_autocheckpoint=%d" % _WAL_AUTOCHECKPOINT)
             conn.execute("PRAGMA journal_size_limit=%d" % (64 << 20))   # shrink the WAL file after use

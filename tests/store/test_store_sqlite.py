@@ -355,3 +355,24 @@ def test_a_process_forked_right_after_close_opens_the_file_at_once_issue_17(tmp_
     process = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True,
                              timeout=120, cwd=ROOT)
     assert process.returncode == 0, process.stderr
+
+
+def test_the_key_cache_of_a_process_stays_within_two_generations_however_many_keys_issue_16(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_backend, "_KEY_CACHE_MAX", 10)
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    for number in range(1, 61):
+        statement_id = "00000000-0000-4000-8000-%012d" % number
+        storage.insert_statements("store", InsertBatch(statements=[StatementRecord(
+            id=statement_id, statement={"id": statement_id}, index_keys=[("registration", statement_id)])]))
+    assert len(storage._kids) + len(storage._old_kids) <= 20
+    assert len(storage.query_statements("store", StatementQuery(
+        filters=[("registration", "00000000-0000-4000-8000-000000000001")], limit=0)).statements) == 1
+    storage.close()
+
+
+def test_each_connection_s_page_cache_is_bounded_issue_16(tmp_path):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    assert storage._conn().execute("PRAGMA cache_size").fetchone()[0] == -sqlite_backend._PAGE_CACHE_KIB
+    assert sqlite_backend._PAGE_CACHE_KIB * 1024 * 8 <= 100 * 2 ** 20    # 8 threads' pages: <= 100 MB
+    storage.close()
