@@ -298,11 +298,12 @@ def _unavailable(error):
 
 class _Job:
     """One insert_statements call waiting for (or written by) a group-commit leader."""
-    __slots__ = ("store_id", "batch", "ids", "prepared", "results", "error", "done")
+    __slots__ = ("store_id", "batch", "ids", "prepared", "results", "error", "done", "ticket")
 
     def __init__(self, store_id, batch, ids, prepared):
         self.store_id, self.batch, self.ids, self.prepared = store_id, batch, ids, prepared
         self.results = self.error = None
+        self.ticket = 0
         self.done = False
 
 
@@ -460,6 +461,9 @@ class SQLiteStorage(StorageBackend):
         self._fsync_after = synchronous == "FULL"
         self._commit_synchronous = "NORMAL" if self._fsync_after else synchronous
         self._folder_synced_pid = None
+        self._commits = 0                 # write transactions this process committed (tickets)
+        self._synced = 0                  # of those, how many an fsync of the WAL has covered
+        self._sync_lock = None            # one fsync at a time in this process (made per process)
         self.busy_timeout_ms = int(busy_timeout_ms)
         self.max_commit_delay_ms = max_commit_delay_ms
         self._local = threading.local()
@@ -559,6 +563,7 @@ class SQLiteStorage(StorageBackend):
                     except OSError:
                         fd = None                 # e.g. read-only folder: SQLite's busy timeout alone
                     self._writer_lock, self._writer_fd, self._writer_pid = threading.Lock(), fd, pid
+                    self._sync_lock = threading.Lock()
         return self._writer_lock
 
     @contextmanager
@@ -589,21 +594,36 @@ class SQLiteStorage(StorageBackend):
         with self._exclusive():
             with self._transaction() as conn:
                 yield conn
-        self._durable()
+            ticket = self._committed()
+        self._durable(ticket)
 
-    def _durable(self):
-        """With synchronous FULL: make every transaction committed so far survive a power loss,
-        after the cross-process lock is released (issue 16).
+    def _committed(self):
+        """The ticket of the transaction just committed (called holding the writer lock)."""
+        self._commits += 1
+        return self._commits
+
+    def _durable(self, ticket):
+        """With synchronous FULL: make the transaction of `ticket` survive a power loss, after the
+        locks are released (issue 16).
 
         SQLite's FULL fsyncs the WAL inside COMMIT, holding the write lock every process queues
-        on, so commits of different workers never share an fsync. Here COMMIT only appends to
-        the WAL (synchronous=NORMAL, which SQLite keeps consistent across a power loss: the WAL
-        is synced before each checkpoint) and the committer fsyncs the WAL file before it
-        answers, while the next writer already writes: an fsync covers every commit before it,
-        of any process. A WAL already checkpointed and removed needs nothing: the checkpoint
-        synced the database file."""
+        on, so commits never share an fsync and nobody writes while it runs. Here COMMIT only
+        appends to the WAL (synchronous=NORMAL, which SQLite keeps consistent across a power
+        loss: the WAL is synced before each checkpoint) and the committer fsyncs the WAL file
+        before it answers, while the next writer, of this process or another, already writes.
+        One fsync covers every commit before it: a thread whose commit an fsync begun after it
+        has covered returns at once (group fsync). A WAL already checkpointed and removed needs
+        nothing: the checkpoint synced the database file."""
         if not self._fsync_after:
             return
+        with self._sync_lock:
+            if self._synced >= ticket:
+                return
+            upto = self._commits              # every commit counted so far is in the WAL
+            self._fsync_wal()
+            self._synced = max(self._synced, upto)
+
+    def _fsync_wal(self):
         try:
             try:
                 fd = os.open(self.path + "-wal", os.O_RDONLY | os.O_CLOEXEC)
@@ -894,6 +914,7 @@ class SQLiteStorage(StorageBackend):
                 self._lead()
         if job.error is not None:
             raise job.error
+        self._durable(job.ticket)         # before it is answered; the next leader writes meanwhile
         return job.results
 
     def _lead(self):
@@ -923,7 +944,9 @@ class SQLiteStorage(StorageBackend):
                     written = [job.results[0].stored_ms for job in jobs if job.results]
                     if written:
                         check_commit_deadline(min(written), now_ms(), self.max_commit_delay_ms)
-            self._durable()                   # before any of them is answered
+            ticket = self._committed()
+            for job in jobs:
+                job.ticket = ticket
         except BaseException as error:            # nothing of this transaction is kept
             for job in jobs:
                 if job.error is None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -375,4 +376,37 @@ def test_each_connection_s_page_cache_is_bounded_issue_16(tmp_path):
     storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
     assert storage._conn().execute("PRAGMA cache_size").fetchone()[0] == -sqlite_backend._PAGE_CACHE_KIB
     assert sqlite_backend._PAGE_CACHE_KIB * 1024 * 8 <= 100 * 2 ** 20    # 8 threads' pages: <= 100 MB
+    storage.close()
+
+
+def test_with_synchronous_full_a_writer_commits_while_another_s_fsync_runs_and_neither_answers_before_it_issue_16(
+        tmp_path, monkeypatch):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"), synchronous="FULL")
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))
+    in_fsync, release, real_fsync = threading.Event(), threading.Event(), os.fsync
+
+    def slow_fsync(fd):
+        in_fsync.set()
+        assert release.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(sqlite_backend.os, "fsync", slow_fsync)
+    answered = []
+    first = threading.Thread(target=lambda: answered.append(
+        storage.insert_statements("store", InsertBatch(statements=[_record(2)]))[0].seq))
+    first.start()
+    assert in_fsync.wait(10)
+    second = threading.Thread(target=lambda: answered.append(
+        storage.insert_statements("store", InsertBatch(statements=[_record(3)]))[0].seq))
+    second.start()
+    reader = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    deadline = time.time() + 5
+    while reader.last_seq("store") < 3 and time.time() < deadline:    # committed during the fsync
+        time.sleep(0.01)
+    assert reader.last_seq("store") == 3 and answered == []            # but nobody answered yet
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert sorted(answered) == [2, 3]
+    reader.close()
     storage.close()
