@@ -24,15 +24,15 @@ import time
 if __package__ in (None, ""):          # `python bench/run.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import hotspots                                                   # noqa: E402
+from bench import floor, hotspots                                            # noqa: E402
 from bench.checker import Checker, count_keys                                # noqa: E402
 from bench.client import Client, Endpoint                                    # noqa: E402
 from bench.generate import Generator                                         # noqa: E402
 from bench.report import TARGETS, build_rows, print_table                    # noqa: E402
-from bench.sampler import Profiler, RssSampler, mongo_size, sqlite_size      # noqa: E402
+from bench.sampler import Profiler, RssSampler, mongo_size, sqlite_at_rest, sqlite_size  # noqa: E402
 from bench.server import ROOT, Server, drop_mongo, prepare_mongo             # noqa: E402
 from bench.workload import (QUERY_KINDS, run_get_by_id, run_ingest, run_known_subsets,  # noqa: E402
-                            run_queries, run_read_all)
+                            run_queries_concurrent, run_read_all)
 
 
 def parse_args(argv):
@@ -51,7 +51,23 @@ def parse_args(argv):
                    help="statements sent one per POST (default 10,000; quick 4,000)")
     p.add_argument("--final-batch-statements", type=int, default=None,
                    help="statements batch-ingested into the full store at the end (default 20,000; quick 10,000; 0 skips)")
-    p.add_argument("--clients", type=int, default=4, help="concurrent client processes for ingest")
+    p.add_argument("--clients", type=int, default=4, help="concurrent client processes for batch ingest")
+    p.add_argument("--single-clients", type=int, default=8,
+                   help="concurrent client processes for single-statement ingest (issue 16: 8)")
+    p.add_argument("--query-clients", type=int, default=4,
+                   help="concurrent client processes of the filtered-query phase (issue 16: 4)")
+    p.add_argument("--rw-writers", type=int, default=4,
+                   help="reads during writes: writer processes sending batches at --rw-rate of the measured batch rate (0 skips)")
+    p.add_argument("--rw-rate", type=float, default=0.5,
+                   help="reads during writes: the writers' rate as a fraction of the batch-ingest figure")
+    p.add_argument("--sizes", default="",
+                   help="comma-separated store sizes (e.g. 100000,1000000,3000000): bulk load to each in turn and "
+                        "measure the ingest rate and the filtered-query p95 there (the largest is the store size)")
+    p.add_argument("--soak-seconds", type=int, default=0,
+                   help="at the end, batch ingest from --clients writers (paced at --rw-rate) and queries for this "
+                        "long, sampling each worker's RSS every 10 s (memory must stay bounded)")
+    p.add_argument("--floor-statements", type=int, default=None,
+                   help="statements of the in-process floor's batch part (default 20,000; quick 10,000; 0 skips)")
     p.add_argument("--queries", type=int, default=None, help="queries of each kind (default 200; quick 100)")
     p.add_argument("--gets", type=int, default=None, help="GETs by statementId (default 1000; quick 300)")
     p.add_argument("--query-limit", type=int, default=100, help="limit parameter of the latency queries")
@@ -61,7 +77,8 @@ def parse_args(argv):
                    help="known subsets paged to the end per filter kind (default 5; quick 3)")
     p.add_argument("--content-every", type=int, default=97,
                    help="in the full read, compare the content of every N-th statement (all ids are checked)")
-    p.add_argument("--skip", default="", help="comma-separated phases to skip: single,read,subsets,final")
+    p.add_argument("--skip", default="",
+                   help="comma-separated phases to skip: floor,single,read,subsets,final,rw")
     p.add_argument("--seed", type=int, default=1, help="generator seed")
     p.add_argument("--url", help="drive a running server on 127.0.0.1 instead of starting one "
                                  "(needs --key/--secret or LRS_BENCH_KEY/LRS_BENCH_SECRET; its store must be empty)")
@@ -85,12 +102,16 @@ def parse_args(argv):
     quick = args.quick
     defaults = {"store_size": (1_000_000, 100_000), "batch_statements": (100_000, 30_000),
                 "single_statements": (10_000, 4_000), "final_batch_statements": (20_000, 10_000),
-                "queries": (200, 100), "gets": (1000, 300), "subsets": (5, 3)}
+                "queries": (200, 100), "gets": (1000, 300), "subsets": (5, 3),
+                "floor_statements": (20_000, 10_000)}
     for name, (full, small) in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, small if quick else full)
     args.skip = {s for s in args.skip.split(",") if s}
     args.profile = {s for s in args.profile.split(",") if s}
+    args.sizes = sorted({int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()})
+    if args.sizes:
+        args.store_size = args.sizes[-1]
     return args
 
 
@@ -115,6 +136,15 @@ def main(argv=None):
     backend = "sqlite"
     db_path = args.db_path
     extra_env = dict(item.split("=", 1) for item in args.server_env)
+    floors = {}
+    if args.floor_statements and "floor" not in args.skip:
+        # before the server starts, so that nothing else of the run competes for the cores
+        for synchronous in ("FULL", "NORMAL"):
+            floors[synchronous] = floor.measure(args.seed, args.floor_statements, args.batch_size,
+                                                max(200, args.floor_statements // 10), synchronous, workdir)
+            print("in-process floor (synchronous=%s): batch %.0f statements/s, single %.0f statements/s"
+                  % (synchronous, floors[synchronous]["batch_per_s"], floors[synchronous]["single_per_s"]),
+                  flush=True)
     if args.url:
         if not (args.key and args.secret):
             raise SystemExit("--url needs --key and --secret (or LRS_BENCH_KEY / LRS_BENCH_SECRET)")
@@ -151,10 +181,12 @@ def main(argv=None):
         "query_limit": args.query_limit, "page_limit": args.page_limit, "server_env": extra_env,
         "workers": len(sampler.workers()) if sampler else None,
         "bytes_per_statement_sent": len(gen.batch_body(0, 1000)) / 1000.0,
-    }, "phases": {}, "targets": {k: {"op": v[0], "target": v[1], "unit": v[2]} for k, v in TARGETS.items()}}
+    }, "phases": {}, "floor": floors,
+        "targets": {k: {"op": v[0], "target": v[1], "unit": v[2]} for k, v in TARGETS.items()}}
     phases = results["phases"]
     profiles = results.setdefault("profiles", {})
     interrupted = False
+    written_elsewhere = []          # statements of the reads-during-writes and soak phases
 
     def profiled(tag, fn):
         prof = Profiler(workdir if args.keep else os.path.dirname(args.json) or ".", master_pid,
@@ -181,9 +213,9 @@ def main(argv=None):
         single_window = (int(time.time() * 1000) - 1, None)
         time.sleep(0.05)
         if single_n:
-            say("single ingest: %d statements, one per POST, from %d clients" % (single_n, args.clients))
+            say("single ingest: %d statements, one per POST, from %d clients" % (single_n, args.single_clients))
             phases["single_ingest"] = profiled("single", lambda hook: run_ingest(
-                endpoint, args.seed, batch_n, batch_n + single_n, 1, args.clients, True, True,
+                endpoint, args.seed, batch_n, batch_n + single_n, 1, args.single_clients, True, True,
                 args.phase_timeout, hook))
             say("  %.0f statements/s" % phases["single_ingest"]["statements_per_s"])
         time.sleep(0.05)
@@ -191,29 +223,59 @@ def main(argv=None):
         time.sleep(0.05)
         # 3. bulk load up to the store size (generated on the fly by the clients)
         loaded = batch_n + single_n
-        if store_size > loaded:
-            say("bulk load: %d statements to reach %d" % (store_size - loaded, store_size))
-            phases["bulk_load"] = profiled("bulk", lambda hook: run_ingest(
-                endpoint, args.seed, loaded, store_size, args.batch_size, args.clients, False, False,
+        checker = Checker(gen, loaded)
+        windows = [(int(phases["batch_ingest"]["t0"] * 1000), int(phases["batch_ingest"]["t1"] * 1000))]
+        processes = max(1, min(4, os.cpu_count() or 1))
+
+        def queries(n, counts, upto):
+            """Filtered queries from --query-clients at once; counts None: writes go on meanwhile,
+            statements up to number `upto` may come back and result sizes are not checked."""
+            checker.loaded = max(checker.loaded, upto)
+            return run_queries_concurrent(endpoint, gen, checker, counts,
+                                          QUERY_KINDS, n, args.query_limit, loaded, windows,
+                                          args.seed * 7 + len(phases), args.query_clients)
+
+        for size in [x for x in args.sizes if x < store_size] + [store_size]:
+            if size <= loaded:
+                continue
+            say("bulk load: %d statements to reach %d" % (size - loaded, size))
+            part = profiled("bulk", lambda hook: run_ingest(
+                endpoint, args.seed, loaded, size, args.batch_size, args.clients, False, False,
                 args.phase_timeout, hook))
-            say("  %.0f statements/s over %.0f s" % (phases["bulk_load"]["statements_per_s"],
-                                                      phases["bulk_load"]["seconds"]))
-        loaded = store_size
-        windows = [(int(ph["t0"] * 1000), int(ph["t1"] * 1000))
-                   for ph in (phases.get("bulk_load"), phases["batch_ingest"]) if ph]
+            say("  %.0f statements/s over %.0f s" % (part["statements_per_s"], part["seconds"]))
+            windows.append((int(part["t0"] * 1000), int(part["t1"] * 1000)))
+            if "bulk_load" in phases:          # the figures of all parts together
+                b = phases["bulk_load"]
+                b["statements"] += part["statements"]
+                b["seconds"] += part["seconds"]
+                b["errors"] += part["errors"]
+                b["statements_per_s"] = b["statements"] / b["seconds"]
+            else:
+                phases["bulk_load"] = part
+            loaded = size
+            if size < store_size:                     # a step of --sizes: rate and p95 at this size
+                counts = count_keys(args.seed, [(0, loaded)], processes)
+                checker = Checker(gen, loaded)
+                phases.setdefault("scaling", {})[str(size)] = {
+                    "ingest_per_s": part["statements_per_s"],
+                    "queries": queries(args.queries, counts, loaded)}
+                say("  at %d: query p95 %s ms" % (size, ", ".join(
+                    "%s %.1f" % (k, v["p95_ms"]) for k, v in phases["scaling"][str(size)]["queries"].items())))
         # 4. expected result sizes (not timed)
         say("counting the expected size of every filter's result (client side, not timed)")
-        counts = count_keys(args.seed, [(0, loaded)], max(1, min(4, os.cpu_count() or 1)))
+        counts = count_keys(args.seed, [(0, loaded)], processes)
         checker = Checker(gen, loaded)
         rng = random.Random(args.seed * 7 + 1)
         # 5. GET by id
         say("GET by statementId: %d" % args.gets)
         phases["get_by_id"] = run_get_by_id(endpoint, gen, checker, args.gets, loaded, rng)
         # 6. filtered queries
-        say("filtered queries: %d of each kind, limit %d" % (args.queries, args.query_limit))
-        phases["queries"] = profiled("queries", lambda hook: (hook and hook(), run_queries(
-            endpoint, gen, checker, counts, QUERY_KINDS, args.queries, args.query_limit, loaded, windows,
-            rng))[1])
+        say("filtered queries: %d of each kind, limit %d, from %d clients at once"
+            % (args.queries, args.query_limit, args.query_clients))
+        phases["queries"] = profiled("queries", lambda hook: (hook and hook(), queries(
+            args.queries, counts, loaded))[1])
+        if args.sizes and "bulk_load" in phases:
+            phases.setdefault("scaling", {})[str(loaded)] = {"ingest_per_s": part["statements_per_s"], "queries": phases["queries"]}
         for kind in QUERY_KINDS:
             q = phases["queries"][kind]
             say("  %-17s p50 %6.2f  p95 %6.2f  p99 %6.2f ms" % (kind, q["p50_ms"], q["p95_ms"], q["p99_ms"]))
@@ -229,14 +291,54 @@ def main(argv=None):
             phases["read_all"] = profiled("read", lambda hook: (hook and hook(), run_read_all(
                 endpoint, checker, loaded, args.page_limit, args.content_every))[1])
             say("  %.0f statements/s" % phases["read_all"]["statements_per_s"])
+        # 8b. reads while writes go on: paced writers, concurrent queries (result sizes unchecked)
+        if args.rw_writers and "rw" not in args.skip:
+            rate = args.rw_rate * phases["batch_ingest"]["statements_per_s"]
+            reserve = 10 ** 7
+            say("reads during writes: %d writers at %.0f statements/s in all, %d query clients"
+                % (args.rw_writers, rate, args.query_clients))
+            rw = run_ingest(endpoint, args.seed, loaded, loaded + reserve, args.batch_size, args.rw_writers,
+                            False, False, args.phase_timeout, rate=rate,
+                            during=lambda: queries(args.queries, None, loaded + reserve))
+            rw["queries"] = rw.pop("during")
+            rw["target_rate"] = rate
+            phases["reads_during_writes"] = rw
+            say("  writers %.0f statements/s; query p95 %s ms" % (rw["statements_per_s"], ", ".join(
+                "%s %.1f" % (k, v["p95_ms"]) for k, v in rw["queries"].items())))
+            written_elsewhere.append(rw["statements"])
+            loaded += reserve
         # 9. batch ingest into the full store
         if final_n:
+            checker.loaded = loaded + final_n
             say("batch ingest into the full store: %d statements" % final_n)
             phases["batch_ingest_full"] = run_ingest(
                 endpoint, args.seed, loaded, loaded + final_n, args.batch_size, args.clients, False, True,
                 args.phase_timeout)
             say("  %.0f statements/s" % phases["batch_ingest_full"]["statements_per_s"])
             loaded += final_n
+        # 10. soak: memory over a long run of writes and reads
+        if args.soak_seconds:
+            soak = results["soak"] = {"rss_mb": []}
+            t_end = time.time() + args.soak_seconds
+            rate = args.rw_rate * phases["batch_ingest"]["statements_per_s"]
+            say("soak: %d s of batch writes at %.0f statements/s and queries; worker RSS every 10 s"
+                % (args.soak_seconds, rate))
+
+            def soak_reads():
+                while time.time() < t_end:
+                    queries(max(8, args.query_clients * 2), None, loaded + 10 ** 8)
+                    if sampler:
+                        sampler.sample()
+                        soak["rss_mb"].append([round(time.time() - t_end + args.soak_seconds)] + sorted(
+                            round(rss / 1024.0) for rss in sampler.current_kb().values()))
+                        say("  %s" % soak["rss_mb"][-1])
+                    time.sleep(10)
+
+            w = run_ingest(endpoint, args.seed, loaded, loaded + 10 ** 8, args.batch_size, args.clients, False,
+                           False, args.soak_seconds + 600, rate=rate, during=soak_reads)
+            soak["statements"] = w["statements"]
+            soak["statements_per_s"] = w["statements_per_s"]
+            written_elsewhere.append(w["statements"])
         results["checks"] = {"failures": dict(checker.failures), "examples": checker.examples}
     except KeyboardInterrupt:
         interrupted = True
@@ -250,7 +352,7 @@ def main(argv=None):
         total_statements = phases.get("batch_ingest", {}).get("statements", 0) + \
             phases.get("single_ingest", {}).get("statements", 0) + \
             phases.get("bulk_load", {}).get("statements", 0) + \
-            phases.get("batch_ingest_full", {}).get("statements", 0)
+            phases.get("batch_ingest_full", {}).get("statements", 0) + sum(written_elsewhere)
         try:
             size = None
             if backend == "mongodb":
@@ -267,6 +369,13 @@ def main(argv=None):
             server.stop()
             if server.process.returncode not in (0, -signal.SIGTERM, None):
                 results["meta"]["server_exit"] = server.process.returncode
+            if backend == "sqlite" and results.get("db_size"):
+                try:         # the server's last close checkpointed the WAL into the file
+                    at_rest = sqlite_at_rest(db_path)
+                    results["db_size"].update(at_rest)
+                    results["db_size"]["at_rest_bytes_per_statement"] = at_rest["at_rest"] / total_statements
+                except Exception as error:
+                    results["db_size_error"] = repr(error)
         if backend == "mongodb" and args.mongo_drop:
             drop_mongo(mongo_url)
         if not args.keep:

@@ -71,6 +71,11 @@ class RssSampler(threading.Thread):
     def workers(self):
         return child_pids(self.master_pid)
 
+    def current_kb(self):
+        """{worker pid: VmRSS in kB} now."""
+        return {pid: mem[0] for pid, mem in ((pid, proc_memory_kb(pid)) for pid in child_pids(self.master_pid))
+                if mem}
+
     def stop(self):
         self.stopping.set()
         self.sample()
@@ -84,6 +89,25 @@ def sqlite_size(path):
         except OSError:
             sizes["file" + suffix] = 0
     sizes["total"] = sizes["file"] + sizes["file-wal"]
+    return sizes
+
+
+def sqlite_at_rest(path, top=8):
+    """The database file once the server has stopped (its WAL checkpointed into the file) and
+    the bytes of its largest tables and indexes (SQLite's dbstat table, when compiled in)."""
+    import sqlite3
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")        # whatever a stopped worker left
+        sizes = {"at_rest": os.path.getsize(path) + (os.path.getsize(path + "-wal")
+                                                      if os.path.exists(path + "-wal") else 0)}
+        try:
+            sizes["by_table"] = dict(conn.execute(
+                "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT %d" % top).fetchall())
+        except sqlite3.Error:
+            pass                                            # no dbstat in this SQLite build
+    finally:
+        conn.close()
     return sizes
 
 

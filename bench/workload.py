@@ -16,7 +16,8 @@ QUERY_KINDS = ["agent", "agent_verb", "activity", "activity_related", "registrat
 
 # --- client processes: ingest -----------------------------------------------------------
 
-def _ingest_client(endpoint, seed, chunks, single, pregenerate, barrier, queue, deadline_s):
+def _ingest_client(endpoint, seed, chunks, single, pregenerate, barrier, queue, deadline_s,
+                   pace_s=0.0, stop=None):
     gen = Generator(seed)
     client = Client(endpoint)
     result = {"statements": 0, "requests": 0, "errors": 0, "examples": [], "latencies": [],
@@ -39,6 +40,12 @@ def _ingest_client(endpoint, seed, chunks, single, pregenerate, barrier, queue, 
     started = time.time()
     path = endpoint.statements_path()
     for n, (a, b) in enumerate(chunks):
+        if stop is not None and stop.is_set():
+            break
+        if pace_s:                                  # at most one POST per pace_s (a paced writer)
+            wait = started + n * pace_s - time.time()
+            if wait > 0:
+                time.sleep(wait)
         if time.time() - started > deadline_s:
             result["errors"] += 1
             result["examples"].append("phase deadline of %d s reached" % deadline_s)
@@ -77,9 +84,16 @@ def _ingest_client(endpoint, seed, chunks, single, pregenerate, barrier, queue, 
 
 
 def run_ingest(endpoint, seed, start, stop, batch, clients, single, pregenerate, deadline_s,
-               on_started=None):
-    """Send statements start..stop-1 from `clients` processes; returns the phase figures."""
+               on_started=None, rate=None, stop_event=None, during=None):
+    """Send statements start..stop-1 from `clients` processes; returns the phase figures.
+
+    rate: statements/s of all clients together (paced; None: as fast as they can); stop_event:
+    a multiprocessing Event that ends the phase early; during: called once the clients run, the
+    phase ends when it returns (with stop_event set by the caller)."""
     ctx = multiprocessing.get_context("fork")
+    if during is not None and stop_event is None:
+        stop_event = ctx.Event()
+    pace_s = (clients * (1 if single else batch) / float(rate)) if rate else 0.0
     step = 1 if single else batch
     chunks = [(a, min(a + step, stop)) for a in range(start, stop, step)]
     per_client = [chunks[c::clients] for c in range(clients)]
@@ -87,13 +101,19 @@ def run_ingest(endpoint, seed, start, stop, batch, clients, single, pregenerate,
     queue = ctx.Queue()
     procs = [ctx.Process(target=_ingest_client,
                          args=(endpoint, seed, per_client[c], single, pregenerate, barrier, queue,
-                               deadline_s))
+                               deadline_s, pace_s, stop_event))
              for c in range(clients)]
     for p in procs:
         p.start()
     barrier.wait(600)
     if on_started:
         on_started()
+    during_result = None
+    if during:
+        try:
+            during_result = during()
+        finally:
+            stop_event.set()
     results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
@@ -101,10 +121,12 @@ def run_ingest(endpoint, seed, start, stop, batch, clients, single, pregenerate,
     t1 = max(r.get("t1", time.time()) for r in results)
     sent = sum(r["statements"] for r in results)
     latencies = [x for r in results for x in r["latencies"]]
+    stopped_early = stop_event is not None and stop_event.is_set()
     return {
-        "statements": sent, "expected": stop - start, "requests": sum(r["requests"] for r in results),
+        "during": during_result,
+        "statements": sent, "expected": sent if stopped_early else stop - start, "requests": sum(r["requests"] for r in results),
         "seconds": t1 - t0, "statements_per_s": sent / (t1 - t0) if t1 > t0 else 0.0,
-        "errors": sum(r["errors"] for r in results) + (stop - start - sent > 0),
+        "errors": sum(r["errors"] for r in results) + (not stopped_early and stop - start - sent > 0),
         "examples": [e for r in results for e in r["examples"]][:10],
         "request_latency": latency_summary(latencies),
         "client_generate_s": sum(r["generate_s"] for r in results),
@@ -167,11 +189,63 @@ def run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows
             if status != 200:
                 checker.fail("query " + kind, "GET %s: %s %s" % (path, status, data[:200]))
                 continue
-            statements, _, _ = check_page(checker, "query " + kind, data, q, expected_count(counts, q), limit)
+            expected = expected_count(counts, q) if counts is not None else None
+            statements, _, _ = check_page(checker, "query " + kind, data, q, expected, limit)
             returned += len(statements)
         results[kind] = dict(latency_summary(latencies), returned_per_query=returned / max(1, len(queries)),
-                             failures=checker.total() - before)
+                             failures=checker.total() - before, latencies=latencies, returned=returned)
     client.close()
+    return results
+
+
+def _query_client(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, seed, barrier, queue):
+    import random
+    try:
+        barrier.wait(600)
+    except threading.BrokenBarrierError:
+        queue.put(({}, {}, []))
+        return
+    results = run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, random.Random(seed))
+    queue.put((results, dict(checker.failures), checker.examples))
+
+
+def run_queries_concurrent(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, seed, clients):
+    """run_queries from `clients` processes at once, n queries of each kind in all (each client
+    its own share and draw); latency percentiles over the answers of all clients. counts None:
+    the store is being written meanwhile, result sizes are not checked (every statement still is)."""
+    if clients <= 1:
+        import random
+        results = run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows,
+                              random.Random(seed))
+    else:
+        ctx = multiprocessing.get_context("fork")
+        barrier = ctx.Barrier(clients + 1)
+        queue = ctx.Queue()
+        share = max(1, n // clients)
+        procs = [ctx.Process(target=_query_client, args=(endpoint, gen, type(checker)(gen, checker.loaded),
+                                                         counts, kinds, share, limit, loaded, windows,
+                                                         seed * 1000 + c, barrier, queue))
+                 for c in range(clients)]
+        for p in procs:
+            p.start()
+        barrier.wait(600)
+        parts = [queue.get() for _ in procs]
+        for p in procs:
+            p.join()
+        results = {}
+        for kind in kinds:
+            latencies = [x for part, _, _ in parts for x in part.get(kind, {}).get("latencies", [])]
+            returned = sum(part.get(kind, {}).get("returned", 0) for part, _, _ in parts)
+            failures = sum(part.get(kind, {}).get("failures", 0) for part, _, _ in parts)
+            results[kind] = dict(latency_summary(latencies), returned_per_query=returned / max(1, len(latencies)),
+                                 failures=failures)
+        for _, failures, examples in parts:
+            checker.failures.update(failures)
+            checker.examples.extend(examples[:max(0, 20 - len(checker.examples))])
+    for kind in kinds:
+        results[kind].pop("latencies", None)
+        results[kind].pop("returned", None)
+        results[kind]["clients"] = clients
     return results
 
 

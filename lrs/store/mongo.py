@@ -411,6 +411,10 @@ class MongoStorage(StorageBackend):
             return results
         return self._in_transaction(work)
 
+    # what a StoredStatement is made of: a read never fetches the index keys (groups), nor the
+    # authority, reference and voiding keys only the indexes need (issue 16)
+    _STATEMENT_FIELDS = {"_id": 0, "id": 1, "seq": 1, "stored_ms": 1, "voided": 1, "voiding": 1, "body": 1}
+
     @staticmethod
     def _stored(doc, voided=None):
         return StoredStatement(id=doc["id"], seq=doc["seq"], stored_ms=doc["stored_ms"],
@@ -422,7 +426,8 @@ class MongoStorage(StorageBackend):
         wanted = ["%s/%s" % (store_id, i.lower()) for i in set(ids)]
         if not wanted:
             return {}
-        return {d["id"]: self._stored(d) for d in self.db.statements.find({"_id": {"$in": wanted}}, {"groups": 0})}
+        return {d["id"]: self._stored(d)
+                for d in self.db.statements.find({"_id": {"$in": wanted}}, self._STATEMENT_FIELDS)}
 
     @_guarded
     def committed_order(self, store_id):
@@ -440,7 +445,7 @@ class MongoStorage(StorageBackend):
 
     def statement_rows(self, store_id, upto_seq):
         for doc in self._stream(self.db.statements.find({"store": store_id, "seq": {"$lte": upto_seq}},
-                                                        {"groups": 0}, sort=[("seq", 1)])):
+                                                        self._STATEMENT_FIELDS, sort=[("seq", 1)])):
             yield self._stored(doc)
 
     @_guarded
@@ -495,7 +500,7 @@ class MongoStorage(StorageBackend):
         if plan is None:
             return StatementPage(statements=[], more=False)
         limit = query.limit if query.limit and query.limit > 0 else None
-        docs = list(self.db.statements.find(plan[0], {"groups": 0}, sort=plan[1],
+        docs = list(self.db.statements.find(plan[0], self._STATEMENT_FIELDS, sort=plan[1],
                                             limit=limit + 1 if limit is not None else 0))
         more = limit is not None and len(docs) > limit
         return StatementPage(statements=[self._stored(d, False) for d in docs[:limit]], more=more)

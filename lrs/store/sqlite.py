@@ -21,7 +21,8 @@ Layout (designed for millions of statements per file):
   that a statement arriving after the one that references or voids it is found (QRY-24, VOID-4).
 * Every write runs in one BEGIN IMMEDIATE transaction: serialised across threads and processes,
   atomic, and durable once COMMIT returns (WAL; synchronous FULL or NORMAL both survive kill -9
-  of the process, FULL also survives power loss). Writers queue on a lock of their own before
+  of the process, FULL also survives power loss: with FULL the writer fsyncs the WAL itself after
+  releasing the write lock and before answering, see _durable). Writers queue on a lock of their own before
   BEGIN IMMEDIATE: a threading.Lock inside the process and an flock on `<db>.writelock` across
   processes (released by the kernel when a process dies, so kill -9 safe), which wake the next
   writer at once instead of SQLite's busy handler sleep-polling (1, 2, 5, ... 100 ms); the busy
@@ -58,13 +59,18 @@ from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
 from .chain import ChainEntry, ChainHead, Checkpoint
+from .packing import Packer, unpack
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
 
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
 _ESTIMATE_CAP = 2000          # index entries counted per filter to pick the driving one
-_KEY_CACHE_MAX = 100_000       # per generation of the key cache
+# Memory per worker stays bounded (issue 16: a soak doubled it): the key cache holds at most two
+# generations of _KEY_CACHE_MAX, and each connection (one per thread) at most _PAGE_CACHE_KIB of
+# pages; the operating system's file cache keeps the rest of the hot pages, shared by all workers.
+_KEY_CACHE_MAX = 20_000        # per generation of the key cache
+_PAGE_CACHE_KIB = 8192
 _IN_CHUNK = 500               # ids per IN (...) list
 _AUTHORITY = "authority"      # namespace under which authority keys are interned
 # Checkpoints (copying the WAL into the database file) run in a background thread of each
@@ -248,6 +254,11 @@ MIGRATIONS = [
             store_id TEXT NOT NULL,
             PRIMARY KEY (key, store_id)) WITHOUT ROWID""",
     ],
+    [
+        # issue 16: statement bodies are written deflated (lrs/store/packing.py); bodies of
+        # earlier versions stay JSON and are read as they are. No table changes: the version
+        # makes an older LRS refuse the file instead of serving deflated bytes as JSON.
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -299,11 +310,12 @@ def _unavailable(error):
 
 class _Job:
     """One insert_statements call waiting for (or written by) a group-commit leader."""
-    __slots__ = ("store_id", "batch", "ids", "prepared", "results", "error", "done")
+    __slots__ = ("store_id", "batch", "ids", "prepared", "results", "error", "done", "ticket")
 
     def __init__(self, store_id, batch, ids, prepared):
         self.store_id, self.batch, self.ids, self.prepared = store_id, batch, ids, prepared
         self.results = self.error = None
+        self.ticket = 0
         self.done = False
 
 
@@ -341,11 +353,12 @@ class _Batch(BatchTransaction):
         for statement in statements:
             pk = base | statement.seq
             record = statement.record
-            keys = [[self._kid(namespace, value), mask] for (namespace, value), mask in statement.prepared.items()]
+            values, packer = statement.prepared
+            keys = [[self._kid(namespace, value), mask] for (namespace, value), mask in values.items()]
             key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
             auth = self._kid(_AUTHORITY, record.authority_key or "")
             rows.append((pk, self.sid, statement.id, statement.stored_ms, int(statement.is_voiding), auth,
-                         _dumps([[pk, keys]]), statement.body))
+                         _dumps([[pk, keys]]), packer.finish(statement.body)))
             if record.ref_target:
                 refs.append((self.sid, record.ref_target.lower(), pk))
             if record.void_target:
@@ -455,6 +468,14 @@ class SQLiteStorage(StorageBackend):
             raise ValueError("synchronous must be FULL or NORMAL, got %r" % synchronous)
         self.path = os.path.abspath(path)
         self.synchronous = synchronous
+        # FULL (issue 16): SQLite commits as NORMAL (no fsync while the write lock is held) and
+        # the writer fsyncs the WAL itself after releasing the lock, before it answers (_durable)
+        self._fsync_after = synchronous == "FULL"
+        self._commit_synchronous = "NORMAL" if self._fsync_after else synchronous
+        self._folder_synced_pid = None
+        self._commits = 0                 # write transactions this process committed (tickets)
+        self._synced = 0                  # of those, how many an fsync of the WAL has covered
+        self._sync_lock = None            # one fsync at a time in this process (made per process)
         self.busy_timeout_ms = int(busy_timeout_ms)
         self.max_commit_delay_ms = max_commit_delay_ms
         self._local = threading.local()
@@ -490,8 +511,8 @@ class SQLiteStorage(StorageBackend):
             conn.execute("PRAGMA busy_timeout=%d" % self.busy_timeout_ms)
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")                 # a new file: once
-            conn.execute("PRAGMA synchronous=%s" % self.synchronous)
-            conn.execute("PRAGMA cache_size=-32768")          # 32 MiB page cache
+            conn.execute("PRAGMA synchronous=%s" % self._commit_synchronous)
+            conn.execute("PRAGMA cache_size=-%d" % _PAGE_CACHE_KIB)
             conn.execute("PRAGMA temp_store=MEMORY")
             conn.execute("PRAGMA wal_autocheckpoint=%d" % _WAL_AUTOCHECKPOINT)
             conn.execute("PRAGMA journal_size_limit=%d" % (64 << 20))   # shrink the WAL file after use
@@ -554,6 +575,7 @@ class SQLiteStorage(StorageBackend):
                     except OSError:
                         fd = None                 # e.g. read-only folder: SQLite's busy timeout alone
                     self._writer_lock, self._writer_fd, self._writer_pid = threading.Lock(), fd, pid
+                    self._sync_lock = threading.Lock()
         return self._writer_lock
 
     @contextmanager
@@ -579,10 +601,59 @@ class SQLiteStorage(StorageBackend):
 
     @contextmanager
     def _write(self):
-        """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any exception."""
+        """One BEGIN IMMEDIATE transaction: committed on success, rolled back on any exception;
+        durable when the block returns."""
         with self._exclusive():
             with self._transaction() as conn:
                 yield conn
+            ticket = self._committed()
+        self._durable(ticket)
+
+    def _committed(self):
+        """The ticket of the transaction just committed (called holding the writer lock)."""
+        self._commits += 1
+        return self._commits
+
+    def _durable(self, ticket):
+        """With synchronous FULL: make the transaction of `ticket` survive a power loss, after the
+        locks are released (issue 16).
+
+        SQLite's FULL fsyncs the WAL inside COMMIT, holding the write lock every process queues
+        on, so commits never share an fsync and nobody writes while it runs. Here COMMIT only
+        appends to the WAL (synchronous=NORMAL, which SQLite keeps consistent across a power
+        loss: the WAL is synced before each checkpoint) and the committer fsyncs the WAL file
+        before it answers, while the next writer, of this process or another, already writes.
+        One fsync covers every commit before it: a thread whose commit an fsync begun after it
+        has covered returns at once (group fsync). A WAL already checkpointed and removed needs
+        nothing: the checkpoint synced the database file."""
+        if not self._fsync_after:
+            return
+        with self._sync_lock:
+            if self._synced >= ticket:
+                return
+            upto = self._commits              # every commit counted so far is in the WAL
+            self._fsync_wal()
+            self._synced = max(self._synced, upto)
+
+    def _fsync_wal(self):
+        try:
+            try:
+                fd = os.open(self.path + "-wal", os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                return
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if self._folder_synced_pid != os.getpid():       # the WAL file's own directory entry
+                folder = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
+                self._folder_synced_pid = os.getpid()
+        except OSError as error:
+            raise StorageUnavailable("the SQLite write could not be made durable: %s" % error) from error
 
     @contextmanager
     def _transaction(self):
@@ -854,6 +925,7 @@ class SQLiteStorage(StorageBackend):
                 self._lead()
         if job.error is not None:
             raise job.error
+        self._durable(job.ticket)         # before it is answered; the next leader writes meanwhile
         return job.results
 
     def _lead(self):
@@ -883,6 +955,9 @@ class SQLiteStorage(StorageBackend):
                     written = [job.results[0].stored_ms for job in jobs if job.results]
                     if written:
                         check_commit_deadline(min(written), now_ms(), self.max_commit_delay_ms)
+            ticket = self._committed()
+            for job in jobs:
+                job.ticket = ticket
         except BaseException as error:            # nothing of this transaction is kept
             for job in jobs:
                 if job.error is None:
@@ -905,12 +980,14 @@ class SQLiteStorage(StorageBackend):
 
     @staticmethod
     def _prepare(record):
-        """(the body without stored, {(namespace, value): mask}), computed before the lock."""
+        """(the body without stored, ({(namespace, value): mask}, its Packer)), computed before
+        the lock: the body is mostly deflated here (lrs/store/packing.py)."""
         values = {}
         for kind, value in record.index_keys:
             namespace, bit = _namespace(kind)
             values[(namespace, value)] = values.get((namespace, value), 0) | bit
-        return prepare_body(record), values
+        head = prepare_body(record)
+        return head, (values, Packer(head.encode("utf-8")))
 
     # --- statements: reading -----------------------------------------------------------
 
@@ -926,7 +1003,7 @@ class SQLiteStorage(StorageBackend):
                     "WHERE sid = ? AND id IN (%s)" % _marks(len(chunk)), [sid] + chunk):
                 found[statement_id] = StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
                                                       voided=bool(voided), is_voiding=bool(voiding),
-                                                      body=bytes(body))
+                                                      body=unpack(body))
         return found
 
     @_translated
@@ -961,7 +1038,7 @@ class SQLiteStorage(StorageBackend):
                 "SELECT pk, id, stored_ms, voided, voiding, body FROM statements WHERE pk > ? AND pk <= ? "
                 "ORDER BY pk", (base, base | min(upto_seq, SEQ_MAX))):
             yield StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms, voided=bool(voided),
-                                  is_voiding=bool(voiding), body=bytes(body))
+                                  is_voiding=bool(voiding), body=unpack(body))
 
     @_translated
     def add_checkpoint(self, checkpoint):
@@ -1062,7 +1139,7 @@ class SQLiteStorage(StorageBackend):
                 cursor.close()
                 return StatementPage(statements=statements, more=True)
             statements.append(StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
-                                              voided=False, is_voiding=bool(voiding), body=bytes(body)))
+                                              voided=False, is_voiding=bool(voiding), body=unpack(body)))
         return StatementPage(statements=statements, more=False)
 
     def _estimate(self, kid, params_range):

@@ -7,6 +7,7 @@ import pytest
 
 from lrs.audit.verify import verify_store
 from lrs.store.chain import content_hash, entry_hash
+from lrs.store.packing import unpack
 
 from .conftest import make_record
 
@@ -22,7 +23,7 @@ class SQLiteFile:
         return self.sid << 40 | seq
 
     def body(self, seq):
-        return bytes(self.conn.execute("SELECT body FROM statements WHERE pk = ?", (self.pk(seq),)).fetchone()[0])
+        return unpack(self.conn.execute("SELECT body FROM statements WHERE pk = ?", (self.pk(seq),)).fetchone()[0])
 
     def set_body(self, seq, body):
         self.conn.execute("UPDATE statements SET body = ? WHERE pk = ?", (body, self.pk(seq)))

@@ -5,6 +5,7 @@ that serve every query (checked with explain() on a real server when LRS_TEST_MO
 import os
 import uuid
 
+import mongomock
 import pytest
 from pymongo.errors import OperationFailure
 
@@ -242,3 +243,27 @@ if MONGODB_URL:          # defined only when a real server is configured: mongom
         finally:
             storage._client.drop_database(database)
             storage.close()
+
+
+def test_statement_reads_fetch_only_what_a_stored_statement_is_made_of_issue_16(url, monkeypatch):
+    storage = open_storage(url)
+    voided = _record()
+    storage.insert_statements("s", InsertBatch(statements=[voided, _record(authority_key="mbox:mailto:a@x.gov")]))
+    storage.insert_statements("s", InsertBatch(statements=[StatementRecord(
+        id=str(uuid.uuid4()), statement={}, index_keys=[VERB], void_target=voided.id)]))
+    collection = mongomock.collection.Collection
+    projections, real_find = [], collection.find
+
+    def find(self, *args, **kwargs):
+        if self.name == "statements":
+            projections.append(args[1] if len(args) > 1 else kwargs.get("projection"))
+        return real_find(self, *args, **kwargs)
+
+    monkeypatch.setattr(collection, "find", find)
+    page = storage.query_statements("s", StatementQuery(filters=[VERB], limit=10))
+    found = storage.get_statements("s", [voided.id])
+    rows = list(storage.statement_rows("s", 10))
+    assert len(page.statements) == 2 and found[voided.id].voided and len(rows) == 3
+    assert projections and all(set(p) == {"_id", "id", "seq", "stored_ms", "voided", "voiding", "body"}
+                               for p in projections)
+    storage.close()

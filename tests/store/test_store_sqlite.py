@@ -1,4 +1,5 @@
 """What only the SQLite backend promises: the file, WAL, schema versions, processes, kill -9."""
+import fcntl
 import multiprocessing
 import os
 import signal
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 
 import pytest
 
@@ -41,10 +43,54 @@ def test_the_database_is_in_wal_mode(tmp_path):
     assert _pragma(path, "journal_mode") == "wal"
 
 
-@pytest.mark.parametrize("option, expected", [("FULL", 2), ("NORMAL", 1), ("normal", 1)])
+@pytest.mark.parametrize("option, expected", [("FULL", 1), ("NORMAL", 1), ("normal", 1), ("EXTRA", 3)])
 def test_synchronous_follows_the_option(tmp_path, option, expected):
+    """FULL commits as NORMAL and fsyncs the WAL itself after the lock (issue 16, next test)."""
     storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"), synchronous=option)
     assert storage._conn().execute("PRAGMA synchronous").fetchone()[0] == expected
+
+
+def _fsyncs_of_a_write(tmp_path, monkeypatch, synchronous, write):
+    """[(file fsynced, whether the cross-process write lock was free then)] during `write`."""
+    path = str(tmp_path / "lrs.sqlite3")
+    storage = SQLiteStorage(path, synchronous=synchronous)
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))      # the WAL exists
+    seen, real_fsync = [], os.fsync
+
+    def fsync(fd):
+        probe = os.open(path + ".writelock", os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            free = True
+        except BlockingIOError:
+            free = False
+        finally:
+            os.close(probe)                         # closing drops the probe's flock
+        seen.append((os.readlink("/proc/self/fd/%d" % fd), free))
+        real_fsync(fd)
+
+    monkeypatch.setattr(sqlite_backend.os, "fsync", fsync)
+    write(storage)
+    storage.close()
+    return seen, path
+
+
+@pytest.mark.parametrize("what", ["statements", "a new store"])
+def test_with_synchronous_full_every_write_fsyncs_the_wal_after_releasing_the_write_lock_issue_16(
+        tmp_path, monkeypatch, what):
+    def write(storage):
+        if what == "statements":
+            storage.insert_statements("store", InsertBatch(statements=[_record(2)]))
+        else:
+            storage.create_store("another")
+    seen, path = _fsyncs_of_a_write(tmp_path, monkeypatch, "FULL", write)
+    assert (path + "-wal", True) in seen
+
+
+def test_with_synchronous_normal_a_write_does_not_fsync_the_wal_issue_16(tmp_path, monkeypatch):
+    seen, path = _fsyncs_of_a_write(tmp_path, monkeypatch, "NORMAL", lambda storage: storage.insert_statements(
+        "store", InsertBatch(statements=[_record(2)])))
+    assert not [name for name, _ in seen if name == path + "-wal"]
 
 
 def test_an_unknown_synchronous_value_is_refused(tmp_path):
@@ -310,3 +356,57 @@ def test_a_process_forked_right_after_close_opens_the_file_at_once_issue_17(tmp_
     process = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True,
                              timeout=120, cwd=ROOT)
     assert process.returncode == 0, process.stderr
+
+
+def test_the_key_cache_of_a_process_stays_within_two_generations_however_many_keys_issue_16(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_backend, "_KEY_CACHE_MAX", 10)
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    for number in range(1, 61):
+        statement_id = "00000000-0000-4000-8000-%012d" % number
+        storage.insert_statements("store", InsertBatch(statements=[StatementRecord(
+            id=statement_id, statement={"id": statement_id}, index_keys=[("registration", statement_id)])]))
+    assert len(storage._kids) + len(storage._old_kids) <= 20
+    assert len(storage.query_statements("store", StatementQuery(
+        filters=[("registration", "00000000-0000-4000-8000-000000000001")], limit=0)).statements) == 1
+    storage.close()
+
+
+def test_each_connection_s_page_cache_is_bounded_issue_16(tmp_path):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    assert storage._conn().execute("PRAGMA cache_size").fetchone()[0] == -sqlite_backend._PAGE_CACHE_KIB
+    assert sqlite_backend._PAGE_CACHE_KIB * 1024 * 8 <= 100 * 2 ** 20    # 8 threads' pages: <= 100 MB
+    storage.close()
+
+
+def test_with_synchronous_full_a_writer_commits_while_another_s_fsync_runs_and_neither_answers_before_it_issue_16(
+        tmp_path, monkeypatch):
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"), synchronous="FULL")
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))
+    in_fsync, release, real_fsync = threading.Event(), threading.Event(), os.fsync
+
+    def slow_fsync(fd):
+        in_fsync.set()
+        assert release.wait(10)
+        real_fsync(fd)
+
+    monkeypatch.setattr(sqlite_backend.os, "fsync", slow_fsync)
+    answered = []
+    first = threading.Thread(target=lambda: answered.append(
+        storage.insert_statements("store", InsertBatch(statements=[_record(2)]))[0].seq))
+    first.start()
+    assert in_fsync.wait(10)
+    second = threading.Thread(target=lambda: answered.append(
+        storage.insert_statements("store", InsertBatch(statements=[_record(3)]))[0].seq))
+    second.start()
+    reader = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    deadline = time.time() + 5
+    while reader.last_seq("store") < 3 and time.time() < deadline:    # committed during the fsync
+        time.sleep(0.01)
+    assert reader.last_seq("store") == 3 and answered == []            # but nobody answered yet
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert sorted(answered) == [2, 3]
+    reader.close()
+    storage.close()

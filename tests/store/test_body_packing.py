@@ -1,0 +1,106 @@
+"""Issue 16: the SQLite backend keeps statement bodies deflated with a preset dictionary
+(lrs/store/packing.py), reads them back byte for byte, and still reads the JSON bodies of
+databases written before (the appended migration only marks the format)."""
+import json
+import sqlite3
+
+import pytest
+
+from lrs.store import InsertBatch, StatementQuery, StatementRecord
+from lrs.store import sqlite as sqlite_backend
+from lrs.store.packing import FORMAT_1, Packer, pack, unpack
+from lrs.store.sqlite import SQLiteStorage
+
+STATEMENT_ID = "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5"
+
+
+def _record():
+    statement = {
+        "id": STATEMENT_ID, "version": "1.0.3", "timestamp": "2026-11-30T10:00:00.000Z",
+        "actor": {"objectType": "Agent", "name": "Zoë Ångström", "mbox": "mailto:zoe@example.gov"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": "completed"}},
+        "object": {"objectType": "Activity", "id": "https://example.gov/courses/7/modules/3",
+                   "definition": {"name": {"en-US": "Module 3"}, "type": "http://adlnet.gov/expapi/activities/module"}},
+        "result": {"completion": True, "duration": "PT4M12S"},
+    }
+    return StatementRecord(id=STATEMENT_ID, statement=statement,
+                           index_keys=[("verb", "http://adlnet.gov/expapi/verbs/completed")])
+
+
+def _kept_body(path):
+    with sqlite3.connect(path) as conn:
+        return bytes(conn.execute("SELECT body FROM statements").fetchone()[0])
+
+
+def _set_kept_body(path, body):
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE statements SET body = ?", (body,))
+
+
+def test_a_statement_body_is_kept_deflated_and_read_back_byte_for_byte_issue_16(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    storage = SQLiteStorage(path)
+    written = storage.insert_statements("s", InsertBatch(statements=[_record()]))[0].body
+    read = storage.get_statements("s", [STATEMENT_ID])[STATEMENT_ID].body
+    queried = storage.query_statements("s", StatementQuery(limit=10)).statements[0].body
+    storage.close()
+    kept = _kept_body(path)
+    assert kept.startswith(FORMAT_1) and len(kept) < len(written) * 0.75
+    assert read == queried == written
+    assert json.loads(read)["actor"]["name"] == "Zoë Ångström"
+
+
+def test_a_json_body_written_before_the_format_is_read_as_it_is_issue_16(tmp_path):
+    path = str(tmp_path / "lrs.sqlite3")
+    storage = SQLiteStorage(path)
+    written = storage.insert_statements("s", InsertBatch(statements=[_record()]))[0].body
+    storage.close()
+    _set_kept_body(path, written)                   # what every earlier version wrote
+    storage = SQLiteStorage(path)
+    assert storage.get_statements("s", [STATEMENT_ID])[STATEMENT_ID].body == written
+    assert storage.query_statements("s", StatementQuery(limit=10)).statements[0].body == written
+    storage.close()
+
+
+def test_a_database_of_the_previous_schema_version_is_migrated_and_keeps_its_statements_issue_16(
+        tmp_path, monkeypatch):
+    path = str(tmp_path / "lrs.sqlite3")
+    current = list(sqlite_backend.MIGRATIONS)
+    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", current[:-1])
+    old = SQLiteStorage(path)
+    written = old.insert_statements("s", InsertBatch(statements=[_record()]))[0].body
+    old.close()
+    _set_kept_body(path, written)
+    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", current)
+    storage = SQLiteStorage(path)
+    assert storage.schema_version() == len(current)
+    assert storage.get_statements("s", [STATEMENT_ID])[STATEMENT_ID].body == written
+    storage.close()
+
+
+def test_the_previous_version_refuses_a_database_with_deflated_bodies_issue_16(tmp_path, monkeypatch):
+    path = str(tmp_path / "lrs.sqlite3")
+    SQLiteStorage(path).close()
+    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", list(sqlite_backend.MIGRATIONS)[:-1])
+    with pytest.raises(Exception, match="newer than this LRS understands"):
+        SQLiteStorage(path)
+
+
+@pytest.mark.parametrize("head, body", [
+    (b'{"id":"x"}', b'{"id":"x","stored":"2026-11-30T10:00:00.000Z"}'),
+    (b"{}", b'{"stored":"2026-11-30T10:00:00.000Z","timestamp":"2026-11-30T10:00:00.000Z"}'),
+])
+def test_a_body_deflated_in_two_parts_equals_one_deflated_at_once_issue_16(head, body):
+    assert unpack(Packer(head).finish(body)) == body
+    assert unpack(pack(body)) == body
+
+
+def test_a_body_not_made_from_the_prepared_head_is_still_kept_whole_issue_16():
+    body = b'{"other":true}'
+    assert unpack(Packer(b'{"id":"x"}').finish(body)) == body
+
+
+def test_a_deflated_body_cut_short_is_an_error_not_a_partial_statement_issue_16():
+    kept = pack(b'{"id":"' + b"x" * 500 + b'"}')
+    with pytest.raises(ValueError):
+        unpack(kept[:len(kept) // 2])
