@@ -258,6 +258,7 @@ class MongoStorage(StorageBackend):
         st.create_index([("store", 1), ("void", 1)], partialFilterExpression={"void": {"$exists": True}})
         db.forwarding_rules.create_index([("store", 1), ("name", 1)], unique=True)
         db.outbox.create_index([("rule", 1), ("dead", 1), ("seq", 1)])
+        db.outbox.create_index([("rule", 1), ("lease_until", 1)])        # a claim's look for others' leases
         db.chain.create_index([("store", 1), ("n", 1)], unique=True)
         db.checkpoints.create_index([("store", 1), ("n", 1)], unique=True)
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
@@ -640,14 +641,20 @@ class MongoStorage(StorageBackend):
                            created_ms=d["created_ms"], attempts=d["attempts"], error=d["error"])
 
     @_guarded
-    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms):
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms, after_seq=None):
         def work(session):
             outbox = self.db.outbox
-            if outbox.find_one({"rule": rule_id, "dead": False, "owner": {"$ne": owner},
-                                "lease_until": {"$gt": now_ms}}, {"_id": 1}, session=session):
+            if outbox.find_one({"rule": rule_id, "lease_until": {"$gt": now_ms}, "dead": False,
+                                "owner": {"$ne": owner}}, {"_id": 1}, session=session):
                 return []
-            docs = list(outbox.find({"rule": rule_id, "dead": False}, sort=[("seq", 1)], limit=int(limit),
-                                    session=session))
+            live = {"rule": rule_id, "dead": False}
+            if after_seq is not None:
+                if outbox.find_one({**live, "seq": {"$lte": int(after_seq)},
+                                    "$or": [{"owner": {"$ne": owner}}, {"lease_until": {"$lte": now_ms}}]},
+                                   {"_id": 1}, session=session):
+                    return []
+                live["seq"] = {"$gt": int(after_seq)}
+            docs = list(outbox.find(live, sort=[("seq", 1)], limit=int(limit), session=session))
             if not docs or docs[0]["retry_at"] > now_ms:             # the oldest waits for its retry
                 return []
             outbox.update_many({"_id": {"$in": [d["_id"] for d in docs]}},

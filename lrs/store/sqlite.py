@@ -236,6 +236,11 @@ MIGRATIONS = [
             updated_ms INTEGER NOT NULL,
             PRIMARY KEY (store_id, source))""",
     ],
+    [
+        # forwarding (issue 12): a claim looks for another owner's lease without reading the
+        # whole backlog; entries that are not leased (lease_until 0) stay out of the index
+        "CREATE INDEX outbox_leases ON outbox (rule_id, lease_until) WHERE lease_until > 0",
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -1233,14 +1238,23 @@ class SQLiteStorage(StorageBackend):
     _ENTRY_COLUMNS = "rule_id, seq, statement_id, created_ms, attempts, error"
 
     @_translated
-    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms):
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms, after_seq=None):
         with self._write() as conn:
-            held = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND dead = 0 AND owner != ? "
-                                "AND lease_until > ? LIMIT 1", (rule_id, owner, now_ms)).fetchone()
+            # leased entries are those with lease_until > 0 (index outbox_leases)
+            held = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND lease_until > 0 AND lease_until > ? "
+                                "AND dead = 0 AND owner != ? LIMIT 1", (rule_id, now_ms, owner)).fetchone()
             if held:
                 return []
-            rows = conn.execute("SELECT %s, retry_at FROM outbox WHERE rule_id = ? AND dead = 0 ORDER BY seq LIMIT ?"
-                                % self._ENTRY_COLUMNS, (rule_id, int(limit))).fetchall()
+            after = -1
+            if after_seq is not None:
+                after = int(after_seq)
+                gap = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND seq <= ? AND dead = 0 "
+                                   "AND (owner != ? OR lease_until <= ?) LIMIT 1",
+                                   (rule_id, after, owner, now_ms)).fetchone()
+                if gap:
+                    return []
+            rows = conn.execute("SELECT %s, retry_at FROM outbox WHERE rule_id = ? AND seq > ? AND dead = 0 "
+                                "ORDER BY seq LIMIT ?" % self._ENTRY_COLUMNS, (rule_id, after, int(limit))).fetchall()
             if not rows or rows[0][-1] > now_ms:                  # the oldest waits for its retry
                 return []
             seqs = [row[1] for row in rows]

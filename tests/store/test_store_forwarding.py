@@ -233,6 +233,51 @@ def test_a_released_entry_waits_for_its_retry_time_and_keeps_the_order(storage, 
     assert [e.seq for e in storage.claim_outbox(rule.id, "f2", 10, LEASE, NOW + 5000)] == five
 
 
+# --- pipelining: claiming the next batch while the previous ones are in flight -------------------
+
+def test_a_claim_after_a_seq_leases_the_next_entries_in_order(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    second = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=first[-1].seq)
+    third = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=second[-1].seq)
+    assert [[e.seq for e in b] for b in (first, second, third)] == [five[:2], five[2:4], five[4:]]
+    assert storage.forwarding_counts(rule.id, NOW).in_flight == 5
+
+
+def test_a_claim_after_a_seq_never_leases_what_another_owner_holds(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    assert storage.claim_outbox(rule.id, "f2", 2, LEASE, NOW, after_seq=first[-1].seq) == []
+
+
+def test_a_claim_after_a_seq_stops_at_an_entry_given_back_for_a_retry(storage, rule, five):
+    """The window of a pipelining forwarder never runs past an entry that waits: order is kept
+    beyond the batches in flight together."""
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    storage.release_outbox(rule.id, "f1", [first[0].seq], NOW + 5000, "503")
+    assert storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=first[-1].seq) == []
+
+
+def test_a_claim_after_a_seq_stops_when_its_own_earlier_lease_has_ended(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    assert storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW + LEASE, after_seq=first[-1].seq) == []
+
+
+def test_a_claim_after_a_seq_skips_delivered_and_dead_entries(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    storage.complete_outbox(rule.id, "f1", [first[0].seq])
+    storage.dead_letter_outbox(rule.id, "f1", {first[1].seq: "400"})
+    assert [e.seq for e in storage.claim_outbox(rule.id, "f1", 10, LEASE, NOW, after_seq=first[-1].seq)] == five[2:]
+
+
+def test_a_claim_after_a_seq_waits_for_the_retry_time_of_the_next_entry(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    second = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=first[-1].seq)
+    storage.release_outbox(rule.id, "f1", [e.seq for e in second], NOW + 5000, "503")
+    storage.complete_outbox(rule.id, "f1", [e.seq for e in first])
+    assert storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW + 4999, after_seq=first[-1].seq) == []
+    assert [e.seq for e in storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW + 5000,
+                                                after_seq=first[-1].seq)] == five[2:4]
+
+
 def test_dead_letters_keep_the_answer_and_can_be_retried_or_dropped(storage, rule, five):
     storage.claim_outbox(rule.id, "f1", 3, LEASE, NOW)
     errors = {five[0]: "400 Bad Request: verb is not an IRI", five[1]: "403 Forbidden"}
