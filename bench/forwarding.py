@@ -15,16 +15,19 @@ checked to hold every statement. Targets: forwarding >= 3,000 statements/s with 
 ingest with one active rule >= 90% of ingest without rules.
 """
 import argparse
+import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bench.client import Client, Endpoint  # noqa: E402
 from bench.generate import Generator  # noqa: E402
 from bench.server import Server  # noqa: E402
 from lrs.auth import Principal  # noqa: E402
@@ -45,11 +48,39 @@ def department(path, secret_key):
     return services, Principal(key="bench", store_id=store.id, scopes=frozenset(["all"]), name="bench", admin=False)
 
 
+def direct_ingest_rate(agency, generator, first, count, batch_size, connections):
+    """Statements/s the agency stores when `connections` clients POST batches to it directly:
+    the ceiling a forwarder with as many batches in flight can reach on this machine."""
+    bodies = [json.dumps([generator.statement(i) for i in range(start, min(start + batch_size, first + count))]).encode()
+              for start in range(first, first + count, batch_size)]
+    endpoint, failures = Endpoint(agency.url, agency.key, agency.secret), []
+
+    def send(mine):
+        client = Client(endpoint)
+        for body in mine:
+            status, answer, _ = client.request("POST", endpoint.statements_path(), body)
+            if status != 200:
+                failures.append((status, answer[:200]))
+        client.close()
+    threads = [threading.Thread(target=send, args=(bodies[n::connections],)) for n in range(connections)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit("the agency refused a direct POST: %r" % (failures[0],))
+    return count / (time.perf_counter() - began)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the agency")
+    parser.add_argument("--max-batch-size", type=int, default=None,
+                        help="claims grow up to this many while the backlog fills them (default: --batch-size, "
+                             "so every batch has --batch-size statements)")
     parser.add_argument("--pipeline", type=int, default=ForwarderOptions.pipeline,
                         help="batches in flight at once (1: one at a time)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -73,8 +104,11 @@ def main(argv=None):
                 began = time.perf_counter()
                 services.statements.store(principal, copy, VERSION)
                 spent[name] += time.perf_counter() - began
+        ceiling = direct_ingest_rate(agency, generator, args.statements, args.statements, args.batch_size,
+                                     max(args.pipeline, 1))
         forwarder = Forwarder(ruled.storage, ruled.settings, ruled.forwarding,
-                              ForwarderOptions(batch_size=args.batch_size, timeout_s=60, pipeline=args.pipeline))
+                              ForwarderOptions(batch_size=args.batch_size, timeout_s=60, pipeline=args.pipeline,
+                                               max_batch_size=args.max_batch_size or args.batch_size))
         began, cpu_began = time.perf_counter(), time.process_time()
         handled = forwarder.drain(max_wait_s=5)
         forwarding_s, forwarder_cpu_s = time.perf_counter() - began, time.process_time() - cpu_began
@@ -96,6 +130,8 @@ def main(argv=None):
               "%.1f s, %d in flight; target >= 3000)  %s" % (forward_rate, counts.delivered, counts.dead, handled,
                                                               forwarding_s, args.pipeline,
                                                               "ok" if forward_rate >= 3000 else "FAIL"))
+        print("the agency's ingest, POSTed directly %.0f statements/s  (%d connections: the ceiling; forwarding is "
+              "%.0f%% of it)" % (ceiling, max(args.pipeline, 1), 100 * forward_rate / ceiling))
         print("forwarder's own CPU time           %.0f ms per 1,000 statements" % (1e6 * forwarder_cpu_s / args.statements))
         print("agency holds                       %d of %d  %s" % (held, args.statements,
                                                                     "ok" if held == args.statements else "WRONG"))

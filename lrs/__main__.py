@@ -293,16 +293,19 @@ def cmd_forward(args, settings):
     service = _forwarding(settings)
     service.check_secrets()                    # refuse rules it cannot decrypt, in one line
     options = ForwarderOptions(batch_size=args.batch_size, lease_ms=int(args.lease * 1000), timeout_s=args.timeout,
-                               max_attempts=args.max_attempts)
+                               max_attempts=args.max_attempts, max_batch_size=args.max_batch_size,
+                               pipeline=max(1, args.pipeline))
     forwarder = Forwarder(service.storage, settings, service, options)
     if args.once:
         claimed = forwarder.drain(max_wait_s=args.max_wait)
+        forwarder.close()
         print("forwarded: %d entries handled" % claimed)
         return
     stopping = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.append(True))
     forwarder.run_forever(poll_s=args.poll, stop=lambda: bool(stopping))
+    forwarder.close()
 
 
 def cmd_pull(args, settings):
@@ -373,6 +376,10 @@ def _add_forward_parser(commands):
                          help="with --once: seconds to wait for entries waiting for a retry (default 30)")
     forward.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an idle outbox")
     forward.add_argument("--batch-size", type=int, default=100, help="statements per delivery (default 100)")
+    forward.add_argument("--max-batch-size", type=int, default=500,
+                         help="deliveries grow up to this many statements while a backlog fills them (default 500)")
+    forward.add_argument("--pipeline", type=int, default=4,
+                         help="batches of one remote rule in flight at once (default 4; 1: one at a time)")
     forward.add_argument("--lease", type=float, default=60.0,
                          help="seconds a claimed batch stays this forwarder's (default 60)")
     forward.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request (default 10)")

@@ -61,7 +61,8 @@ def owner_id():
 
 @dataclass
 class ForwarderOptions:
-    batch_size: int = 100
+    batch_size: int = 100              # statements per delivery; a rule's first claim takes this many
+    max_batch_size: int = 500          # while claims come back full (a backlog) they double, up to this
     lease_ms: int = 60_000
     timeout_s: float = 10.0            # per HTTP request (connect and read)
     backoff_base_ms: int = 1_000
@@ -98,6 +99,8 @@ class Forwarder:
         self.rand = rand
         self.statements = StatementService(storage, settings, signature_checker=check_signature)
         self._executor = None
+        self._sizes = {}                # rule id -> the size of its next claim
+        self._too_large = set()         # rules whose target refused a batch bigger than batch_size (413)
 
     def _now_ms(self):
         return int(self.clock() * 1000)
@@ -170,8 +173,16 @@ class Forwarder:
         return self._forward_pipelined(rule)
 
     def _claim(self, rule, after_seq=None):
-        return self.storage.claim_outbox(rule.id, self.owner, self.options.batch_size, self.options.lease_ms,
-                                         self._now_ms(), after_seq=after_seq)
+        """The rule's next entries: batch_size of them, twice as many as last time while claims
+        come back full (a backlog: fewer requests and transactions), up to max_batch_size or
+        to batch_size for a target that answered 413 to a bigger batch."""
+        smallest = self.options.batch_size
+        largest = smallest if rule.id in self._too_large else max(self.options.max_batch_size, smallest)
+        size = min(self._sizes.get(rule.id, smallest), largest)
+        entries = self.storage.claim_outbox(rule.id, self.owner, size, self.options.lease_ms, self._now_ms(),
+                                            after_seq=after_seq)
+        self._sizes[rule.id] = min(2 * size, largest) if len(entries) == size else smallest
+        return entries
 
     def _forward_pipelined(self, rule):
         window, claimed, batches, last_seq, claiming = deque(), 0, 0, None, True
@@ -302,6 +313,9 @@ class Forwarder:
             outcome.delivered += seqs
         elif answer.status_code in TRANSIENT_STATUSES:
             outcome.transient(seqs, _describe(answer), _retry_after_ms(answer, self.clock()))
+        elif answer.status_code == 413 and len(seqs) > self.options.batch_size:
+            self._too_large.add(rule.id)             # claims of this rule stay at batch_size from now on
+            outcome.transient(seqs, "batch of %d too large: %s" % (len(seqs), _describe(answer)), 0)
         elif answer.status_code in ONE_BY_ONE_STATUSES:
             self._deliver_one_by_one(rule, batch, outcome)
         else:

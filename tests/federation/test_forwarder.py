@@ -6,13 +6,18 @@ forwarder take over a crashed one's entries without delivering anything twice.
 Every test runs on sqlite and mongomock (the `backend` fixture of tests/federation/conftest.py).
 """
 import hashlib
+import io
 import json
+import threading
+import time
 import uuid
+from dataclasses import replace
 
 import pytest
 
 from lrs.federation.forwarder import Forwarder, ForwarderOptions
 from lrs.xapi.compare import equivalent
+from werkzeug.wrappers import Response
 from tests.api.conftest import statement
 from tests.api.test_attachments import TEXT, attachment, post_multipart, served_attachments
 from tests.api.test_signatures import post_signed
@@ -21,7 +26,7 @@ from tests.unit.test_signatures import sign, signature_attachment
 from .conftest import ADMIN, CUT_SHORT, FaultInjector, Stall, client_of
 
 VERB = "http://adlnet.gov/expapi/verbs/completed"
-FAST = ForwarderOptions(batch_size=3, backoff_base_ms=1, backoff_max_ms=20, timeout_s=5)
+FAST = ForwarderOptions(batch_size=3, max_batch_size=3, backoff_base_ms=1, backoff_max_ms=20, timeout_s=5)
 
 
 def services_of(app):
@@ -357,3 +362,86 @@ def test_the_forward_command_drains_once(department, agency, serve, cli):
     ids = post(department, *some_statements(2))
     assert "forwarded: 2 entries handled" in cli("forward", "--once", "--max-wait", "5")
     assert sorted(held_by(agency)) == sorted(ids)
+
+
+# --- throughput: batches in flight together, batches that grow with the backlog ---------------------
+
+class Watching:
+    """WSGI middleware: records the number of statements of each POST and the most POSTs handled
+    at once; each POST is held `hold_s` (a target that takes its time); with `limit`, a POST of
+    more statements is answered 413, as a target with a smaller body limit would."""
+
+    def __init__(self, app, hold_s=0.0, limit=None):
+        self.app, self.hold_s, self.limit = app, hold_s, limit
+        self.sizes, self.active, self.most = [], 0, 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "POST":
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        size = len(json.loads(body))
+        with self.lock:
+            self.sizes.append(size)
+            self.active += 1
+            self.most = max(self.most, self.active)
+        try:
+            time.sleep(self.hold_s)
+            if self.limit is not None and size > self.limit:
+                return Response("too large", status=413)(environ, start_response)
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+
+def test_a_remote_rule_has_several_batches_in_flight_at_once_and_delivers_each_once(department, agency, serve):
+    target = Watching(agency, hold_s=0.3)
+    rule = remote_rule(department, serve(target))
+    ids = post(department, *some_statements(12))
+    forwarder_of(department, replace(FAST, pipeline=4)).drain()
+    assert target.most == 4 and target.sizes == [3, 3, 3, 3]
+    assert sorted(held_by(agency)) == sorted(ids) and counts(department, rule).delivered == 12
+
+
+def test_with_a_pipeline_of_one_batches_go_one_at_a_time(department, agency, serve):
+    target = Watching(agency, hold_s=0.1)
+    remote_rule(department, serve(target))
+    ids = post(department, *some_statements(9))
+    forwarder_of(department, replace(FAST, pipeline=1)).drain()
+    assert target.most == 1 and sorted(held_by(agency)) == sorted(ids)
+
+
+def test_the_target_receives_the_stored_order_beyond_the_batches_in_flight(department, agency, serve):
+    """With 2 batches of 3 in flight, a statement can only arrive after statements stored up
+    to 5 places after it (README, Order)."""
+    target = FaultInjector(agency)
+    remote_rule(department, serve(target))
+    ids = [s["id"] for s in some_statements(30)]
+    for statement_id in ids:
+        post(department, statement(id=statement_id))
+    forwarder_of(department, replace(FAST, pipeline=2)).drain()
+    arrived = [s["id"] for s in reversed(client_of(agency).get("/xapi/statements?limit=100").get_json()["statements"])]
+    assert sorted(arrived) == sorted(ids)
+    assert all(abs(arrived.index(i) - position) < 6 for position, i in enumerate(ids))
+
+
+def test_claims_grow_while_the_backlog_fills_them(department, agency, serve):
+    target = Watching(agency)
+    rule = remote_rule(department, serve(target))
+    post(department, *some_statements(25))
+    forwarder_of(department, replace(FAST, max_batch_size=8, pipeline=1)).drain()
+    assert target.sizes == [3, 6, 8, 8]
+    assert counts(department, rule).delivered == 25
+
+
+def test_a_target_refusing_a_grown_batch_as_too_large_gets_batch_size_from_then_on(department, agency, serve):
+    target = Watching(agency, limit=3)
+    rule = remote_rule(department, serve(target))
+    ids = post(department, *some_statements(12))
+    forwarder_of(department, replace(FAST, max_batch_size=8, pipeline=1)).drain()
+    assert target.sizes == [3, 6, 3, 3, 3]            # the refused 6 are claimed again, 3 at a time
+    assert sorted(held_by(agency)) == sorted(ids)
+    state = counts(department, rule)
+    assert (state.delivered, state.dead) == (12, 0)
