@@ -189,7 +189,7 @@ def cmd_forwarding_add(args, settings):
             params[name] = "true"
     secret = _read_secret() if args.endpoint else None
     rule = service.add(args.store, args.name, filter=params, to_store=args.to_store, endpoint=args.endpoint,
-                       key=args.key, secret=secret, version=args.version)
+                       key=args.key, secret=secret, version=args.version, check=not args.no_check)
     print("added forwarding rule %s of store %s (id %s)" % (rule.name, args.store, rule.id))
 
 
@@ -249,6 +249,9 @@ def _add_forwarding_parser(commands):
     target.add_argument("--endpoint", help="a remote xAPI LRS, e.g. https://agency.example.gov/xapi/")
     add.add_argument("--key", help="the key of a credential on the remote LRS")
     add.add_argument("--version", default=XAPI_2_0_0, help="the xAPI version to speak to the remote LRS")
+    add.add_argument("--no-check", action="store_true",
+                     help="keep the rule without checking the remote LRS (GET about, the key and secret), "
+                          "e.g. for a target that is down on purpose")
     add.add_argument("--verb", help="filter: verb IRI")
     add.add_argument("--activity", help="filter: activity IRI")
     add.add_argument("--agent", help="filter: agent as JSON, e.g. '{\"mbox\": \"mailto:a@example.gov\"}'")

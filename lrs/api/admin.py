@@ -144,9 +144,9 @@ def forwarding_states():
 
 @admin_api.route("/forwarding", methods=["POST"])
 def add_forwarding_rule():
-    body = _body(("store", "name", "filter", "to_store", "endpoint", "key", "secret", "version"),
+    body = _body(("store", "name", "filter", "to_store", "endpoint", "key", "secret", "version", "check"),
                  required=("store", "name"))
-    options = {name: body[name] for name in ("filter", "to_store", "endpoint", "key", "secret", "version")
+    options = {name: body[name] for name in ("filter", "to_store", "endpoint", "key", "secret", "version", "check")
                if name in body}
     rule = lrs().forwarding.add(body["store"], body["name"], **options)
     return jsonify(next(s for s in admin().forwarding_states(body["store"]) if s["id"] == rule.id)), 201
