@@ -51,6 +51,7 @@ from .base import (Credential, Document, ForwardingCounts, ForwardingRule, Outbo
 from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
+from .rules import VoidingRef
 
 CHUNK_BYTES = 1 << 20
 WRITE_TIMEOUT_MS = 10000
@@ -60,6 +61,12 @@ _FIRST_BACKOFF_S, _MAX_BACKOFF_S = 0.005, 0.5
 
 def _key(kind, value):
     return "%s|%s" % (kind, value)
+
+
+def _outbox_doc(e):
+    """A pending OutboxEntry's document, without its _id."""
+    return {"rule": e.rule_id, "seq": e.seq, "statement_id": e.statement_id, "created_ms": e.created_ms,
+            "dead": False, "owner": "", "lease_until": 0, "retry_at": 0, "attempts": 0, "error": ""}
 
 
 def _outbox_id(rule_id, seq):
@@ -182,10 +189,18 @@ class _Batch(BatchTransaction):
         return [{tuple(key.split("|", 1)) for key in keys} for _, keys in self.groups_of(statement_id) or []]
 
     def add_outbox(self, entries):
-        self.db.outbox.insert_many([
-            {"_id": _outbox_id(e.rule_id, e.seq), "rule": e.rule_id, "seq": e.seq, "statement_id": e.statement_id,
-             "created_ms": e.created_ms, "dead": False, "owner": "", "lease_until": 0, "retry_at": 0,
-             "attempts": 0, "error": ""} for e in entries], session=self.s)
+        self.db.outbox.insert_many([dict(_outbox_doc(e), _id=_outbox_id(e.rule_id, e.seq)) for e in entries],
+                                   session=self.s)
+
+    def voidings_of(self, ids):
+        return [(d["void"], VoidingRef(seq=d["seq"], id=d["id"], stored_ms=d["stored_ms"]))
+                for d in self.db.statements.find({"store": self.store, "void": {"$in": list(ids)}},
+                                                 {"void": 1, "seq": 1, "id": 1, "stored_ms": 1}, session=self.s)]
+
+    def add_outbox_if_absent(self, entries):
+        for e in entries:
+            self.db.outbox.update_one({"_id": _outbox_id(e.rule_id, e.seq)}, {"$setOnInsert": _outbox_doc(e)},
+                                      upsert=True, session=self.s)
 
     def chain_head(self):
         return _chain_head(self.db.counters.find_one({"_id": self.store}, {"chain": 1}, session=self.s))

@@ -60,6 +60,7 @@ from .base import (Credential, Document, ForwardingCounts, ForwardingRule, Outbo
 from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
+from .rules import VoidingRef
 
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
@@ -419,6 +420,21 @@ class _Batch(BatchTransaction):
 
     def add_outbox(self, entries):
         self.conn.executemany("INSERT INTO outbox (rule_id, seq, statement_id, created_ms) "
+                              "VALUES (?, ?, ?, ?)",
+                              [(e.rule_id, e.seq, e.statement_id, e.created_ms) for e in entries])
+
+    def voidings_of(self, ids):
+        found, mask = [], (1 << SEQ_BITS) - 1
+        for chunk in _chunks(ids):
+            found += [(target, VoidingRef(seq=pk & mask, id=voiding_id, stored_ms=stored_ms))
+                      for target, pk, voiding_id, stored_ms in self.conn.execute(
+                          "SELECT v.target, s.pk, s.id, s.stored_ms FROM statement_voids v JOIN statements s "
+                          "ON s.pk = v.pk WHERE v.sid = ? AND v.target IN (%s)" % _marks(len(chunk)),
+                          [self.sid] + chunk)]
+        return found
+
+    def add_outbox_if_absent(self, entries):
+        self.conn.executemany("INSERT OR IGNORE INTO outbox (rule_id, seq, statement_id, created_ms) "
                               "VALUES (?, ?, ?, ?)",
                               [(e.rule_id, e.seq, e.statement_id, e.created_ms) for e in entries])
 

@@ -103,6 +103,51 @@ def test_store_to_store_forwards_voiding_and_the_target_applies_it_VOID_2(depart
     assert held[target].voided and held[voiding].is_voiding
 
 
+VOIDED = {"id": "http://adlnet.gov/expapi/verbs/voided"}
+
+
+def voiding_of(statement_id, **overrides):
+    return statement(verb=VOIDED, object={"objectType": "StatementRef", "id": statement_id}, **overrides)
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_a_voiding_the_department_got_before_its_target_voids_the_target_at_the_agency_VOID_4(
+        department, make_app, serve, version):
+    """The rule takes completions only; the voiding came first, unknown target and all (VOID-3),
+    and matched nothing. When the completion arrives the voiding goes along, so the agency
+    holds the completion voided, as the department does."""
+    agency = make_app("agency" + version.replace(".", ""))
+    rule = services_of(department).forwarding.add("default", "completions", filter={"verb": VERB},
+                                                  endpoint=serve(agency).url + "/xapi/", key=ADMIN[0],
+                                                  secret=ADMIN[1], version=version)
+    target_id = str(uuid.uuid4())
+    voiding, = post(department, voiding_of(target_id))
+    post(department, statement(id=target_id))
+    forwarder_of(department).drain()
+    agency_client = client_of(agency, version)
+    assert agency_client.get("/xapi/statements?statementId=" + target_id).status_code == 404       # VOID-10
+    assert agency_client.get("/xapi/statements?voidedStatementId=" + target_id).status_code == 200
+    assert agency_client.get("/xapi/statements?statementId=" + voiding).status_code == 200
+    assert (counts(department, rule).delivered, counts(department, rule).dead) == (2, 0)
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_a_voiding_of_a_statement_the_agency_never_got_is_accepted_by_it_VOID_3(department, make_app, serve,
+                                                                                version):
+    """The rule takes Grace's statements: her voiding of Ada's statement goes, Ada's does not; the
+    agency stores the voiding of a statement it does not hold, and nothing becomes a dead letter."""
+    grace = {"objectType": "Agent", "mbox": "mailto:grace@example.gov"}
+    agency = make_app("agency" + version.replace(".", ""))
+    rule = services_of(department).forwarding.add("default", "grace", filter={"agent": json.dumps(grace)},
+                                                  endpoint=serve(agency).url + "/xapi/", key=ADMIN[0],
+                                                  secret=ADMIN[1], version=version)
+    target, = post(department, statement())
+    voiding, = post(department, voiding_of(target, actor=grace))
+    forwarder_of(department).drain()
+    assert sorted(held_by(agency, version)) == [voiding]
+    assert (counts(department, rule).delivered, counts(department, rule).dead) == (1, 0)
+
+
 def test_store_to_store_runs_again_without_duplicating(department):
     services = services_of(department)
     services.storage.create_store("agency")

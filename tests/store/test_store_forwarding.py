@@ -121,6 +121,53 @@ def test_the_voiding_of_a_forwarded_statement_is_forwarded(storage, store, put):
     assert [i for _, i in outbox_seqs(storage, r.id)] == [target.id, voiding.id]
 
 
+VOIDED = ("verb", "http://adlnet.gov/expapi/verbs/voided")
+
+
+def test_a_voiding_that_came_before_its_matching_target_is_forwarded_with_it_VOID_4(storage, store, put):
+    """The voiding matched nothing when it came (its target was unknown: VOID-3); when the target
+    arrives and matches, the voiding is queued too, so the target ends voided where it goes."""
+    r = rule_of(store, filters=[VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    voiding = make_record(keys=[VOIDED], void=target.id)
+    first, = put(voiding)
+    assert outbox_seqs(storage, r.id) == []
+    second, = put(target)
+    assert outbox_seqs(storage, r.id) == [(first.seq, voiding.id), (second.seq, target.id)]
+
+
+def test_a_voiding_that_came_first_and_matched_on_its_own_is_not_queued_twice(storage, store, put):
+    r = rule_of(store)                                   # matches every statement
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    voiding = make_record(keys=[VOIDED], void=target.id)
+    first, = put(voiding)
+    second, = put(target)
+    assert outbox_seqs(storage, r.id) == [(first.seq, voiding.id), (second.seq, target.id)]
+
+
+def test_a_voiding_that_came_first_is_not_queued_for_a_rule_its_target_does_not_match(storage, store, put):
+    r = rule_of(store, filters=[OTHER_VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    put(make_record(keys=[VOIDED], void=target.id))
+    put(target)
+    assert outbox_seqs(storage, r.id) == []
+
+
+def test_a_voiding_matching_on_its_own_is_forwarded_without_its_target(storage, store, put):
+    """The rule's filter has the query's semantics: a voiding statement that matches in its own
+    right is forwarded, whether or not its target matches (the target accepts it: VOID-3)."""
+    r = rule_of(store, filters=[("agent", AGENT)])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    put(target)
+    voiding = make_record(keys=[VOIDED, ("agent", AGENT)], void=target.id)
+    put(voiding)
+    assert [i for _, i in outbox_seqs(storage, r.id)] == [voiding.id]
+
+
 def test_each_rule_gets_its_own_entries_and_other_stores_none(storage, store, other_store, put):
     mine, narrow, theirs = rule_of(store, "all"), rule_of(store, "narrow", filters=[VERB]), rule_of(other_store)
     for r in (mine, narrow, theirs):
