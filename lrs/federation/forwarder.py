@@ -8,6 +8,12 @@ then takes them over (the store's claim_outbox). Delivery is idempotent: every s
 id, and a target that already holds the same statement answers 200/204 (CMP-2) or, if it answers
 409, a statement-by-statement PUT and GET shows whether its copy is the same.
 
+Throughput: to a remote LRS up to `pipeline` batches of a rule are in flight at once, on their
+own kept-alive connections; the next batch is claimed after the last one claimed (claim_outbox's
+after_seq) while the earlier ones wait for the target, and batches are settled in claim order.
+Claims double while a backlog fills them, up to `max_batch_size`. Bodies are the stored JSON
+joined as it is, never parsed and written again.
+
 Targets:
 - another store of this deployment: the statements go through that store's StatementService (the
   xAPI rules of a POST, without HTTP), under a principal naming the rule;
@@ -17,11 +23,13 @@ Targets:
   stored, so signed statements go unchanged.
 
 Answers: 204, or 200 with the array of the statements' ids (SPOST-1), delivered; a 200 with
-anything else (a proxy's or a portal's page) is not taken for delivery. Connection errors, timeouts, 408, 429 (Retry-After honoured) and 5xx
-are transient: the entries are given back with an exponential back-off with jitter, and dead-
-lettered after `max_attempts` claims. Any other answer is final: 400, 409 and 413 are retried one
-statement at a time so that only the statements the target refuses become dead letters, with the
-target's answer; 401, 403 and the rest dead-letter the whole batch. Nothing a target does
+anything else (a proxy's or a portal's page) is not taken for delivery. Connection errors,
+timeouts, 408, 429 (Retry-After honoured) and 5xx are transient: the entries are given back
+with an exponential back-off with jitter, and dead-lettered after `max_attempts` claims. A 413 to
+a batch grown past `batch_size` is retried at once, smaller. Any other answer is final: 400, 409
+and 413 are retried one statement at a time so that only the statements the target refuses
+become dead letters, with the target's answer; 401, 403 and the rest dead-letter the whole
+batch. Nothing a target does
 crashes the forwarder: an unexpected error is logged and the batch is given back.
 """
 import json
@@ -34,8 +42,8 @@ import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
 from email.utils import parsedate_to_datetime
+from typing import Optional
 
 import requests
 
