@@ -11,20 +11,25 @@ statement service: one with a forwarding rule to the agency, one without; batche
 cache, and the ratio of their ingest rates is the outbox's cost. Then one forwarder
 (lrs/federation/forwarder.py, batches of --batch-size) drains the department's outbox to the
 agency over HTTP, timed from its first claim to the last delivery; the agency's database is then
-checked to hold every statement. Targets: forwarding >= 3,000 statements/s with batches of 100;
-ingest with one active rule >= 90% of ingest without rules.
+checked to hold every statement. Before that, as many clients as the forwarder has batches in
+flight (--pipeline) POST other generated statements to the agency directly: the agency's own
+ingest rate on this machine, the ceiling any forwarder can reach. Targets: forwarding >= 3,000
+statements/s with batches of 100; ingest with one active rule >= 90% of ingest without rules.
 """
 import argparse
+import json
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bench.client import Client, Endpoint  # noqa: E402
 from bench.generate import Generator  # noqa: E402
 from bench.server import Server  # noqa: E402
 from lrs.auth import Principal  # noqa: E402
@@ -45,11 +50,41 @@ def department(path, secret_key):
     return services, Principal(key="bench", store_id=store.id, scopes=frozenset(["all"]), name="bench", admin=False)
 
 
+def direct_ingest_rate(agency, generator, first, count, batch_size, connections):
+    """Statements/s the agency stores when `connections` clients POST batches to it directly:
+    the ceiling a forwarder with as many batches in flight can reach on this machine."""
+    bodies = [json.dumps([generator.statement(i) for i in range(start, min(start + batch_size, first + count))]).encode()
+              for start in range(first, first + count, batch_size)]
+    endpoint, failures = Endpoint(agency.url, agency.key, agency.secret), []
+
+    def send(mine):
+        client = Client(endpoint)
+        for body in mine:
+            status, answer, _ = client.request("POST", endpoint.statements_path(), body)
+            if status != 200:
+                failures.append((status, answer[:200]))
+        client.close()
+    threads = [threading.Thread(target=send, args=(bodies[n::connections],)) for n in range(connections)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit("the agency refused a direct POST: %r" % (failures[0],))
+    return count / (time.perf_counter() - began)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the agency")
+    parser.add_argument("--max-batch-size", type=int, default=None,
+                        help="claims grow up to this many while the backlog fills them (default: --batch-size, "
+                             "so every batch has --batch-size statements)")
+    parser.add_argument("--pipeline", type=int, default=ForwarderOptions.pipeline,
+                        help="batches in flight at once (1: one at a time)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     workdir = tempfile.mkdtemp(prefix="lrs-forward-bench-")
@@ -71,11 +106,15 @@ def main(argv=None):
                 began = time.perf_counter()
                 services.statements.store(principal, copy, VERSION)
                 spent[name] += time.perf_counter() - began
+        ceiling = direct_ingest_rate(agency, generator, args.statements, args.statements, args.batch_size,
+                                     max(args.pipeline, 1))
         forwarder = Forwarder(ruled.storage, ruled.settings, ruled.forwarding,
-                              ForwarderOptions(batch_size=args.batch_size, timeout_s=60))
-        began = time.perf_counter()
+                              ForwarderOptions(batch_size=args.batch_size, timeout_s=60, pipeline=args.pipeline,
+                                               max_batch_size=args.max_batch_size or args.batch_size))
+        began, cpu_began = time.perf_counter(), time.process_time()
         handled = forwarder.drain(max_wait_s=5)
-        forwarding_s = time.perf_counter() - began
+        forwarding_s, forwarder_cpu_s = time.perf_counter() - began, time.process_time() - cpu_began
+        forwarder.close()
         rule = ruled.storage.list_forwarding_rules()[0]
         counts = ruled.storage.forwarding_counts(rule.id, 0)
         check = open_storage(agency_url)
@@ -85,13 +124,19 @@ def main(argv=None):
         check.close()
         plain_rate, ruled_rate = args.statements / spent["plain"], args.statements / spent["ruled"]
         forward_rate = counts.delivered / forwarding_s
-        print("statements                         %d (batches of %d)" % (args.statements, args.batch_size))
+        growth = (", forwarded in batches growing to %d" % args.max_batch_size
+                  if (args.max_batch_size or 0) > args.batch_size else "")
+        print("statements                         %d (batches of %d%s)" % (args.statements, args.batch_size, growth))
         print("batch ingest without rules         %.0f statements/s" % plain_rate)
         print("batch ingest with one active rule  %.0f statements/s  (%.1f%% of without; target >= 90%%)  %s"
               % (ruled_rate, 100 * ruled_rate / plain_rate, "ok" if ruled_rate >= 0.9 * plain_rate else "FAIL"))
         print("forwarding to the agency (HTTP)    %.0f statements/s  (%d delivered, %d dead, %d entries claimed, "
-              "%.1f s; target >= 3000)  %s" % (forward_rate, counts.delivered, counts.dead, handled, forwarding_s,
-                                              "ok" if forward_rate >= 3000 else "FAIL"))
+              "%.1f s, %d in flight; target >= 3000)  %s" % (forward_rate, counts.delivered, counts.dead, handled,
+                                                              forwarding_s, args.pipeline,
+                                                              "ok" if forward_rate >= 3000 else "FAIL"))
+        print("the agency's ingest, POSTed directly %.0f statements/s  (%d connections: the ceiling; forwarding is "
+              "%.0f%% of it)" % (ceiling, max(args.pipeline, 1), 100 * forward_rate / ceiling))
+        print("forwarder's own CPU time           %.0f ms per 1,000 statements" % (1e6 * forwarder_cpu_s / args.statements))
         print("agency holds                       %d of %d  %s" % (held, args.statements,
                                                                     "ok" if held == args.statements else "WRONG"))
         return 0 if held == args.statements and counts.dead == 0 else 1

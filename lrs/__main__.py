@@ -189,7 +189,7 @@ def cmd_forwarding_add(args, settings):
             params[name] = "true"
     secret = _read_secret() if args.endpoint else None
     rule = service.add(args.store, args.name, filter=params, to_store=args.to_store, endpoint=args.endpoint,
-                       key=args.key, secret=secret, version=args.version)
+                       key=args.key, secret=secret, version=args.version, check=not args.no_check)
     print("added forwarding rule %s of store %s (id %s)" % (rule.name, args.store, rule.id))
 
 
@@ -249,6 +249,9 @@ def _add_forwarding_parser(commands):
     target.add_argument("--endpoint", help="a remote xAPI LRS, e.g. https://agency.example.gov/xapi/")
     add.add_argument("--key", help="the key of a credential on the remote LRS")
     add.add_argument("--version", default=XAPI_2_0_0, help="the xAPI version to speak to the remote LRS")
+    add.add_argument("--no-check", action="store_true",
+                     help="keep the rule without checking the remote LRS (GET about, the key and secret), "
+                          "e.g. for a target that is down on purpose")
     add.add_argument("--verb", help="filter: verb IRI")
     add.add_argument("--activity", help="filter: activity IRI")
     add.add_argument("--agent", help="filter: agent as JSON, e.g. '{\"mbox\": \"mailto:a@example.gov\"}'")
@@ -293,16 +296,19 @@ def cmd_forward(args, settings):
     service = _forwarding(settings)
     service.check_secrets()                    # refuse rules it cannot decrypt, in one line
     options = ForwarderOptions(batch_size=args.batch_size, lease_ms=int(args.lease * 1000), timeout_s=args.timeout,
-                               max_attempts=args.max_attempts)
+                               max_attempts=args.max_attempts, max_batch_size=args.max_batch_size,
+                               pipeline=max(1, args.pipeline))
     forwarder = Forwarder(service.storage, settings, service, options)
     if args.once:
         claimed = forwarder.drain(max_wait_s=args.max_wait)
+        forwarder.close()
         print("forwarded: %d entries handled" % claimed)
         return
     stopping = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.append(True))
     forwarder.run_forever(poll_s=args.poll, stop=lambda: bool(stopping))
+    forwarder.close()
 
 
 def cmd_pull(args, settings):
@@ -373,6 +379,10 @@ def _add_forward_parser(commands):
                          help="with --once: seconds to wait for entries waiting for a retry (default 30)")
     forward.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an idle outbox")
     forward.add_argument("--batch-size", type=int, default=100, help="statements per delivery (default 100)")
+    forward.add_argument("--max-batch-size", type=int, default=500,
+                         help="deliveries grow up to this many statements while a backlog fills them (default 500)")
+    forward.add_argument("--pipeline", type=int, default=4,
+                         help="batches of one remote rule in flight at once (default 4; 1: one at a time)")
     forward.add_argument("--lease", type=float, default=60.0,
                          help="seconds a claimed batch stays this forwarder's (default 60)")
     forward.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP request (default 10)")

@@ -238,12 +238,13 @@ class AdminService:
         return [state.as_dict() for state in self.forwarding.states(store)]
 
     def add_forwarding_rule(self, store, name, filter=None, to_store=None, endpoint=None, key=None, secret=None,
-                            version=XAPI_2_0_0):
+                            version=XAPI_2_0_0, check=True):
         """The state (as forwarding_states shows it) of a new rule; the remote secret is kept sealed and never
-        shown again. InvalidField names the field at fault."""
+        shown again. A remote target is checked first unless `check` is false. InvalidField names the field
+        at fault."""
         try:
             rule = self.forwarding.add(store, name, filter=filter, to_store=to_store, endpoint=endpoint, key=key,
-                                       secret=secret, version=version)
+                                       secret=secret, version=version, check=check)
         except BadRequest as error:
             raise InvalidField(error.details.get("field", "filter"), error.message) from None
         except ConfigError as error:           # no LRS_SECRET_KEY: remote targets cannot be kept

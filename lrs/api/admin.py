@@ -145,9 +145,9 @@ def forwarding_states():
 
 @admin_api.route("/forwarding", methods=["POST"])
 def add_forwarding_rule():
-    body = _body(("store", "name", "filter", "to_store", "endpoint", "key", "secret", "version"),
+    body = _body(("store", "name", "filter", "to_store", "endpoint", "key", "secret", "version", "check"),
                  required=("store", "name"))
-    options = {name: body[name] for name in ("filter", "to_store", "endpoint", "key", "secret", "version")
+    options = {name: body[name] for name in ("filter", "to_store", "endpoint", "key", "secret", "version", "check")
                if name in body}
     return jsonify(admin().add_forwarding_rule(body["store"], body["name"], **options)), 201
 

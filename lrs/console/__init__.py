@@ -334,7 +334,7 @@ def _forwarding_page(status=200, errors=None, form=None):
                for s in states}
     return _page("forwarding.html", status, states=states, letters=letters, stores=admin().list_stores(usage=False),
                  own_store=_own_store(), versions=SUPPORTED_VERSIONS, errors=errors or {},
-                 form=form or {"target": "store", "version": XAPI_2_0_0})
+                 form=form or {"target": "store", "version": XAPI_2_0_0, "check": True})
 
 
 @console.route("/forwarding", methods=["GET", "POST"])
@@ -342,12 +342,12 @@ def forwarding():
     if request.method == "GET":
         return _forwarding_page()
     form = {name: request.form.get(name, "").strip() for name in FORWARDING_FIELDS + FILTER_FIELDS}
-    form.update({flag: bool(request.form.get(flag)) for flag in ("related_activities", "related_agents")})
+    form.update({flag: bool(request.form.get(flag)) for flag in ("related_activities", "related_agents", "check")})
     rule_filter = {name: form[name] for name in FILTER_FIELDS if form[name]}
     rule_filter.update({flag: "true" for flag in ("related_activities", "related_agents") if form[flag]})
     target = ({"to_store": form["to_store"]} if form["target"] == "store" else
               {"endpoint": form["endpoint"], "key": form["key"], "secret": request.form.get("secret", ""),
-               "version": form["version"]})
+               "version": form["version"], "check": form["check"]})
     try:
         admin().add_forwarding_rule(form["store"], form["name"], filter=rule_filter, **target)
     except InvalidField as error:            # the page again, with the error; the secret is never sent back

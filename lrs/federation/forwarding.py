@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
+import requests
+
 from schemas.versions import SUPPORTED_VERSIONS, XAPI_2_0_0
 
 from ..errors import BadRequest, NotFound
@@ -24,6 +26,7 @@ from ..xapi.query import parse_statement_request
 from .secrets import SecretBox
 
 FILTER_PARAMETERS = ("verb", "activity", "agent", "registration", "related_activities", "related_agents")
+CHECK_TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -69,8 +72,12 @@ class ForwardingService:
     # --- changes ----------------------------------------------------------------------------
 
     def add(self, store_name, name, filter=None, to_store=None, endpoint=None, key=None, secret=None,
-            version=XAPI_2_0_0):
-        """Validate and keep a rule; BadRequest (or NotFound for an unknown store) says why not."""
+            version=XAPI_2_0_0, check=True):
+        """Validate and keep a rule; BadRequest (or NotFound for an unknown store) says why not.
+
+        A remote target is checked first unless `check` is false (a target down on purpose):
+        it must answer GET about as an xAPI LRS speaking `version`, and accept the key and
+        secret (check_remote_target)."""
         source = self._store(store_name)
         name = (name or "").strip()
         if not name:
@@ -89,6 +96,13 @@ class ForwardingService:
         else:
             rule.endpoint, rule.key, rule.version = self._remote(endpoint, key, secret, version)
             rule.secret_sealed = self.box.seal(secret)
+            if not isinstance(check, bool):
+                raise BadRequest("check must be true or false", field="check")
+            if check:                         # the answer is about the endpoint the rule names
+                try:
+                    check_remote_target(rule.endpoint, key, secret, version)
+                except BadRequest as error:
+                    raise BadRequest(error.message, field="endpoint") from None
         try:
             self.storage.add_forwarding_rule(rule)
         except ValueError as error:
@@ -178,3 +192,67 @@ class ForwardingService:
     def _what(self, rule):
         store = next((s.name for s in self.storage.list_stores() if s.id == rule.store_id), rule.store_id)
         return "forwarding rule %r of store %r" % (rule.name, store)
+
+
+# --- checking a remote target when a rule is created ---------------------------------------------
+
+def check_remote_target(endpoint, key, secret, version, timeout_s=CHECK_TIMEOUT_S, session=None):
+    """BadRequest, in one line, unless the LRS at `endpoint` answers GET about (XAPI about
+    resource) with `version` among its versions (1.0.x versions are one series, as are 2.0.x),
+    and an authenticated request (GET statements of an id no one uses) with the key and secret
+    is not refused as unauthenticated: 401 is, 403 (a credential that may write but not read)
+    is not. A target that cannot be reached, times out or fails (5xx) is refused too: a rule
+    for a target that is down on purpose is created without the check."""
+    http = session or requests
+    where = "the target LRS at %s" % endpoint
+
+    def ask(path, **kwargs):
+        try:
+            return http.get(endpoint + path, timeout=timeout_s, allow_redirects=False, **kwargs)
+        except requests.Timeout:
+            raise BadRequest("%s did not answer GET %s within %.0f s (add the rule without the check if it is "
+                             "down on purpose)" % (where, path, timeout_s)) from None
+        except requests.RequestException as error:
+            raise BadRequest("cannot reach %s: %s (add the rule without the check if it is down on purpose)"
+                             % (where, _one_line(error))) from None
+
+    about = ask("about")
+    versions = _about_versions(about)
+    if versions is None:
+        raise BadRequest("%s does not answer GET about as an xAPI LRS (%s)" % (where, _answer(about)))
+    if not any(_same_series(offered, version) for offered in versions):
+        raise BadRequest("%s speaks xAPI %s, not %s: give the rule one of those versions"
+                         % (where, ", ".join(versions) or "no version", version))
+    answer = ask("statements", params={"statementId": str(uuid.uuid4())}, auth=(key, secret),
+                 headers={"X-Experience-API-Version": version})
+    if answer.status_code == 401:
+        raise BadRequest("%s refuses the key and secret (401): check the credential on the target" % where)
+    if answer.status_code not in (200, 403, 404):
+        raise BadRequest("%s answers an authenticated request with %s" % (where, _answer(answer)))
+
+
+def _about_versions(answer):
+    if answer.status_code != 200:
+        return None
+    try:
+        about = answer.json()
+    except ValueError:
+        return None
+    versions = about.get("version") if isinstance(about, dict) else None
+    if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
+        return None
+    return versions
+
+
+def _same_series(offered, version):
+    """1.0.0..1.0.3 are one series, as are 2.0.x (major.minor decide what a client may send)."""
+    return offered.split(".")[:2] == version.split(".")[:2]
+
+
+def _one_line(error):
+    return "%s: %s" % (type(error).__name__, (str(error).strip().splitlines() or [""])[0][:300])
+
+
+def _answer(answer):
+    text = " ".join(answer.text.split())[:200]
+    return ("%d %s" % (answer.status_code, text)).strip()

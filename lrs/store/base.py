@@ -429,13 +429,19 @@ class StorageBackend(ABC):
 
     # the outbox: entries are written by insert_statements, in the batch's transaction
     @abstractmethod
-    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms) -> list:
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms, after_seq=None) -> list:
         """Lease up to `limit` of the rule's oldest undelivered entries to `owner` until
         now_ms + lease_ms; [OutboxEntry] in seq order.
 
         Entries are delivered in order, one claimer per rule at a time: nothing is returned while
         another owner's lease on one of the rule's entries holds, or while the oldest entry waits
-        for its retry time. An expired lease is taken over. Each claim counts an attempt."""
+        for its retry time. An expired lease is taken over. Each claim counts an attempt.
+
+        With `after_seq` (a pipelining forwarder claiming its next batch while the previous ones
+        are in flight) only entries after that seq are leased, and only while every undelivered
+        entry up to it is leased by `owner` and its lease holds: a gap (an entry given back for a
+        retry, an expired lease) returns nothing, so the window never runs past an entry that
+        waits."""
 
     @abstractmethod
     def complete_outbox(self, rule_id, owner, seqs) -> int:

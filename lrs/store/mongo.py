@@ -51,6 +51,7 @@ from .base import (Credential, Document, ForwardingCounts, ForwardingRule, Outbo
 from .chain import ChainEntry, ChainHead, Checkpoint
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
+from .rules import VoidingRef
 
 CHUNK_BYTES = 1 << 20
 WRITE_TIMEOUT_MS = 10000
@@ -60,6 +61,12 @@ _FIRST_BACKOFF_S, _MAX_BACKOFF_S = 0.005, 0.5
 
 def _key(kind, value):
     return "%s|%s" % (kind, value)
+
+
+def _outbox_doc(e):
+    """A pending OutboxEntry's document, without its _id."""
+    return {"rule": e.rule_id, "seq": e.seq, "statement_id": e.statement_id, "created_ms": e.created_ms,
+            "dead": False, "owner": "", "lease_until": 0, "retry_at": 0, "attempts": 0, "error": ""}
 
 
 def _outbox_id(rule_id, seq):
@@ -182,10 +189,18 @@ class _Batch(BatchTransaction):
         return [{tuple(key.split("|", 1)) for key in keys} for _, keys in self.groups_of(statement_id) or []]
 
     def add_outbox(self, entries):
-        self.db.outbox.insert_many([
-            {"_id": _outbox_id(e.rule_id, e.seq), "rule": e.rule_id, "seq": e.seq, "statement_id": e.statement_id,
-             "created_ms": e.created_ms, "dead": False, "owner": "", "lease_until": 0, "retry_at": 0,
-             "attempts": 0, "error": ""} for e in entries], session=self.s)
+        self.db.outbox.insert_many([dict(_outbox_doc(e), _id=_outbox_id(e.rule_id, e.seq)) for e in entries],
+                                   session=self.s)
+
+    def voidings_of(self, ids):
+        return [(d["void"], VoidingRef(seq=d["seq"], id=d["id"], stored_ms=d["stored_ms"]))
+                for d in self.db.statements.find({"store": self.store, "void": {"$in": list(ids)}},
+                                                 {"void": 1, "seq": 1, "id": 1, "stored_ms": 1}, session=self.s)]
+
+    def add_outbox_if_absent(self, entries):
+        for e in entries:
+            self.db.outbox.update_one({"_id": _outbox_id(e.rule_id, e.seq)}, {"$setOnInsert": _outbox_doc(e)},
+                                      upsert=True, session=self.s)
 
     def chain_head(self):
         return _chain_head(self.db.counters.find_one({"_id": self.store}, {"chain": 1}, session=self.s))
@@ -258,6 +273,7 @@ class MongoStorage(StorageBackend):
         st.create_index([("store", 1), ("void", 1)], partialFilterExpression={"void": {"$exists": True}})
         db.forwarding_rules.create_index([("store", 1), ("name", 1)], unique=True)
         db.outbox.create_index([("rule", 1), ("dead", 1), ("seq", 1)])
+        db.outbox.create_index([("rule", 1), ("lease_until", 1)])        # a claim's look for others' leases
         db.chain.create_index([("store", 1), ("n", 1)], unique=True)
         db.checkpoints.create_index([("store", 1), ("n", 1)], unique=True)
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
@@ -645,14 +661,20 @@ class MongoStorage(StorageBackend):
                            created_ms=d["created_ms"], attempts=d["attempts"], error=d["error"])
 
     @_guarded
-    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms):
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms, after_seq=None):
         def work(session):
             outbox = self.db.outbox
-            if outbox.find_one({"rule": rule_id, "dead": False, "owner": {"$ne": owner},
-                                "lease_until": {"$gt": now_ms}}, {"_id": 1}, session=session):
+            if outbox.find_one({"rule": rule_id, "lease_until": {"$gt": now_ms}, "dead": False,
+                                "owner": {"$ne": owner}}, {"_id": 1}, session=session):
                 return []
-            docs = list(outbox.find({"rule": rule_id, "dead": False}, sort=[("seq", 1)], limit=int(limit),
-                                    session=session))
+            live = {"rule": rule_id, "dead": False}
+            if after_seq is not None:
+                if outbox.find_one({**live, "seq": {"$lte": int(after_seq)},
+                                    "$or": [{"owner": {"$ne": owner}}, {"lease_until": {"$lte": now_ms}}]},
+                                   {"_id": 1}, session=session):
+                    return []
+                live["seq"] = {"$gt": int(after_seq)}
+            docs = list(outbox.find(live, sort=[("seq", 1)], limit=int(limit), session=session))
             if not docs or docs[0]["retry_at"] > now_ms:             # the oldest waits for its retry
                 return []
             outbox.update_many({"_id": {"$in": [d["_id"] for d in docs]}},

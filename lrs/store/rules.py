@@ -165,6 +165,15 @@ class BatchTransaction(ABC):
         """Keep the OutboxEntries (pending, never leased), all for statements new in this batch."""
 
     @abstractmethod
+    def voidings_of(self, ids) -> list:
+        """[(target id, VoidingRef)] of the stored voiding statements that target any of ids."""
+
+    @abstractmethod
+    def add_outbox_if_absent(self, entries):
+        """Keep those of the OutboxEntries (for stored statements) whose rule has no entry for
+        their seq yet (pending, leased or dead)."""
+
+    @abstractmethod
     def chain_head(self):
         """The store's audit chain head (chain.ChainHead), read inside this transaction after
         order(), so writers of the store serialise on it as on the order."""
@@ -208,7 +217,7 @@ def write_batch(tx, batch, prepared, now_ms):
     apply_references(tx, statements)
     merge_definitions(tx, batch)
     merge_agent_names(tx, batch.agent_names)
-    add_outbox_entries(tx, statements)
+    add_outbox_entries(tx, statements, voided)
     for sha2, (content_type, data) in batch.attachments.items():
         tx.add_attachment(sha2, content_type, bytes(data))
     if statements:
@@ -284,14 +293,15 @@ def _forwarding_groups(tx, statement):
     return groups
 
 
-def add_outbox_entries(tx, statements):
+def add_outbox_entries(tx, statements, voided=()):
     """Issue 12: an outbox entry per (new statement, matching rule), in the batch's transaction.
 
-    Only new statements are seen here, so a statement sent again unchanged adds nothing (CMP-2)."""
+    Only new statements are seen here, so a statement sent again unchanged adds nothing (CMP-2).
+    `voided`: the ids of the batch that are voided now (apply_voiding)."""
     rules = tx.forwarding_rules() if statements else []
     if not rules:
         return
-    entries = []
+    entries, voided_rules = [], {}
     for statement in statements:
         groups = None
         for rule_id, filters in rules:
@@ -300,8 +310,37 @@ def add_outbox_entries(tx, statements):
             if matches(filters, groups or []):
                 entries.append(OutboxEntry(rule_id=rule_id, seq=statement.seq, statement_id=statement.id,
                                            created_ms=statement.stored_ms))
+                if statement.id in voided:
+                    voided_rules.setdefault(statement.id, []).append(rule_id)
     if entries:
         tx.add_outbox(entries)
+    if voided_rules:
+        add_earlier_voidings(tx, statements, voided_rules)
+
+
+@dataclass
+class VoidingRef:
+    """A stored voiding statement, as voidings_of gives it."""
+
+    seq: int
+    id: str
+    stored_ms: int
+
+
+def add_earlier_voidings(tx, statements, voided_rules):
+    """A voiding statement stored before its target (VOID-4) matched no rule through the target,
+    which was unknown then: when the target arrives and a rule takes it, that rule takes the
+    voiding too (unless it holds an entry for it already), so that wherever a statement goes
+    its voiding goes as well. The voiding keeps its own (earlier) seq, so it is delivered first;
+    the target applies it when the statement arrives (VOID-3, VOID-4).
+
+    `voided_rules`: {id of a new statement voided now: [ids of the rules it matched]}."""
+    new = {s.id for s in statements}
+    entries = [OutboxEntry(rule_id=rule_id, seq=voiding.seq, statement_id=voiding.id, created_ms=voiding.stored_ms)
+               for target, voiding in tx.voidings_of(sorted(voided_rules)) if voiding.id not in new
+               for rule_id in voided_rules[target]]
+    if entries:
+        tx.add_outbox_if_absent(entries)
 
 
 def merge_definitions(tx, batch):

@@ -62,6 +62,7 @@ from .chain import ChainEntry, ChainHead, Checkpoint
 from .packing import Packer, unpack
 from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
                     write_batch)
+from .rules import VoidingRef
 
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
@@ -259,6 +260,11 @@ MIGRATIONS = [
         # earlier versions stay JSON and are read as they are. No table changes: the version
         # makes an older LRS refuse the file instead of serving deflated bytes as JSON.
     ],
+    [
+        # forwarding (issue 12): a claim looks for another owner's lease without reading the
+        # whole backlog; entries that are not leased (lease_until 0) stay out of the index
+        "CREATE INDEX outbox_leases ON outbox (rule_id, lease_until) WHERE lease_until > 0",
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -439,6 +445,21 @@ class _Batch(BatchTransaction):
 
     def add_outbox(self, entries):
         self.conn.executemany("INSERT INTO outbox (rule_id, seq, statement_id, created_ms) "
+                              "VALUES (?, ?, ?, ?)",
+                              [(e.rule_id, e.seq, e.statement_id, e.created_ms) for e in entries])
+
+    def voidings_of(self, ids):
+        found, mask = [], (1 << SEQ_BITS) - 1
+        for chunk in _chunks(ids):
+            found += [(target, VoidingRef(seq=pk & mask, id=voiding_id, stored_ms=stored_ms))
+                      for target, pk, voiding_id, stored_ms in self.conn.execute(
+                          "SELECT v.target, s.pk, s.id, s.stored_ms FROM statement_voids v JOIN statements s "
+                          "ON s.pk = v.pk WHERE v.sid = ? AND v.target IN (%s)" % _marks(len(chunk)),
+                          [self.sid] + chunk)]
+        return found
+
+    def add_outbox_if_absent(self, entries):
+        self.conn.executemany("INSERT OR IGNORE INTO outbox (rule_id, seq, statement_id, created_ms) "
                               "VALUES (?, ?, ?, ?)",
                               [(e.rule_id, e.seq, e.statement_id, e.created_ms) for e in entries])
 
@@ -1321,14 +1342,23 @@ class SQLiteStorage(StorageBackend):
     _ENTRY_COLUMNS = "rule_id, seq, statement_id, created_ms, attempts, error"
 
     @_translated
-    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms):
+    def claim_outbox(self, rule_id, owner, limit, lease_ms, now_ms, after_seq=None):
         with self._write() as conn:
-            held = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND dead = 0 AND owner != ? "
-                                "AND lease_until > ? LIMIT 1", (rule_id, owner, now_ms)).fetchone()
+            # leased entries are those with lease_until > 0 (index outbox_leases)
+            held = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND lease_until > 0 AND lease_until > ? "
+                                "AND dead = 0 AND owner != ? LIMIT 1", (rule_id, now_ms, owner)).fetchone()
             if held:
                 return []
-            rows = conn.execute("SELECT %s, retry_at FROM outbox WHERE rule_id = ? AND dead = 0 ORDER BY seq LIMIT ?"
-                                % self._ENTRY_COLUMNS, (rule_id, int(limit))).fetchall()
+            after = -1
+            if after_seq is not None:
+                after = int(after_seq)
+                gap = conn.execute("SELECT 1 FROM outbox WHERE rule_id = ? AND seq <= ? AND dead = 0 "
+                                   "AND (owner != ? OR lease_until <= ?) LIMIT 1",
+                                   (rule_id, after, owner, now_ms)).fetchone()
+                if gap:
+                    return []
+            rows = conn.execute("SELECT %s, retry_at FROM outbox WHERE rule_id = ? AND seq > ? AND dead = 0 "
+                                "ORDER BY seq LIMIT ?" % self._ENTRY_COLUMNS, (rule_id, after, int(limit))).fetchall()
             if not rows or rows[0][-1] > now_ms:                  # the oldest waits for its retry
                 return []
             seqs = [row[1] for row in rows]

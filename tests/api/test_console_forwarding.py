@@ -1,6 +1,8 @@
 """Forwarding rules managed from the console (issue 14 with the federation's forwarding, issue 12):
 add one to another store or to a remote LRS, pause, resume, remove; a remote secret is never shown
 again. Through the Flask test client, on both backends."""
+import socket
+
 import pytest
 
 from lrs.federation.secrets import new_key
@@ -10,6 +12,14 @@ from .test_console import Console
 
 REMOTE = {"store": "default", "name": "to-agency", "target": "remote", "endpoint": "https://agency.example.gov/xapi/",
           "key": "our-key-there", "secret": "a-remote-secret-never-shown", "version": "1.0.3"}
+
+
+@pytest.fixture
+def unused_port():
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -49,6 +59,21 @@ def test_add_a_rule_to_a_remote_lrs_whose_secret_is_never_shown(console, forward
     assert forwarding.secret_of(rule) == REMOTE["secret"]
     page = console.get("/forwarding").get_data(as_text=True)
     assert "our-key-there" in page and REMOTE["secret"] not in page
+
+
+def test_the_form_offers_the_remote_check_checked_by_default_issue_12(console):
+    page = console.get("/forwarding").get_data(as_text=True)
+    assert 'name="check" value="true" aria-describedby="fw-check-hint" checked' in page
+
+
+def test_a_remote_lrs_that_cannot_be_reached_is_refused_next_to_the_endpoint_when_checked_issue_12(
+        console, forwarding, unused_port):
+    response = console.post("/forwarding", dict(REMOTE, endpoint="http://127.0.0.1:%d/xapi/" % unused_port,
+                                                 check="true"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="endpoint-error"' in page and "cannot reach" in page
+    assert REMOTE["secret"] not in page
+    assert forwarding.states() == []
 
 
 def test_a_bad_endpoint_is_reshown_next_to_its_field_without_the_secret(console, forwarding):

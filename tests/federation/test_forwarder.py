@@ -6,13 +6,18 @@ forwarder take over a crashed one's entries without delivering anything twice.
 Every test runs on sqlite and mongomock (the `backend` fixture of tests/federation/conftest.py).
 """
 import hashlib
+import io
 import json
+import threading
+import time
 import uuid
+from dataclasses import replace
 
 import pytest
 
 from lrs.federation.forwarder import Forwarder, ForwarderOptions
 from lrs.xapi.compare import equivalent
+from werkzeug.wrappers import Response
 from tests.api.conftest import statement
 from tests.api.test_attachments import TEXT, attachment, post_multipart, served_attachments
 from tests.api.test_signatures import post_signed
@@ -21,7 +26,7 @@ from tests.unit.test_signatures import sign, signature_attachment
 from .conftest import ADMIN, CUT_SHORT, FaultInjector, Stall, client_of
 
 VERB = "http://adlnet.gov/expapi/verbs/completed"
-FAST = ForwarderOptions(batch_size=3, backoff_base_ms=1, backoff_max_ms=20, timeout_s=5)
+FAST = ForwarderOptions(batch_size=3, max_batch_size=3, backoff_base_ms=1, backoff_max_ms=20, timeout_s=5)
 
 
 def services_of(app):
@@ -43,9 +48,11 @@ def some_statements(n):
     return [statement(id=str(uuid.uuid4()), actor={"mbox": "mailto:learner%d@example.gov" % i}) for i in range(n)]
 
 
-def remote_rule(app, served, version="1.0.3", name="to-agency"):
+def remote_rule(app, served, version="1.0.3", name="to-agency", check=False):
+    """A rule to the served target; not checked by default, so that a target's scripted faults all
+    go to the forwarder (checking a target when a rule is created: test_rule_checks.py)."""
     return services_of(app).forwarding.add("default", name, endpoint=served.url + "/xapi/", key=ADMIN[0],
-                                           secret=ADMIN[1], version=version)
+                                           secret=ADMIN[1], version=version, check=check)
 
 
 def held_by(app, version="1.0.3"):
@@ -94,6 +101,51 @@ def test_store_to_store_forwards_voiding_and_the_target_applies_it_VOID_2(depart
     forwarder_of(department).drain()
     held = services.storage.get_statements(agency_id, [target, voiding])
     assert held[target].voided and held[voiding].is_voiding
+
+
+VOIDED = {"id": "http://adlnet.gov/expapi/verbs/voided"}
+
+
+def voiding_of(statement_id, **overrides):
+    return statement(verb=VOIDED, object={"objectType": "StatementRef", "id": statement_id}, **overrides)
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_a_voiding_the_department_got_before_its_target_voids_the_target_at_the_agency_VOID_4(
+        department, make_app, serve, version):
+    """The rule takes completions only; the voiding came first, unknown target and all (VOID-3),
+    and matched nothing. When the completion arrives the voiding goes along, so the agency
+    holds the completion voided, as the department does."""
+    agency = make_app("agency" + version.replace(".", ""))
+    rule = services_of(department).forwarding.add("default", "completions", filter={"verb": VERB},
+                                                  endpoint=serve(agency).url + "/xapi/", key=ADMIN[0],
+                                                  secret=ADMIN[1], version=version)
+    target_id = str(uuid.uuid4())
+    voiding, = post(department, voiding_of(target_id))
+    post(department, statement(id=target_id))
+    forwarder_of(department).drain()
+    agency_client = client_of(agency, version)
+    assert agency_client.get("/xapi/statements?statementId=" + target_id).status_code == 404       # VOID-10
+    assert agency_client.get("/xapi/statements?voidedStatementId=" + target_id).status_code == 200
+    assert agency_client.get("/xapi/statements?statementId=" + voiding).status_code == 200
+    assert (counts(department, rule).delivered, counts(department, rule).dead) == (2, 0)
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_a_voiding_of_a_statement_the_agency_never_got_is_accepted_by_it_VOID_3(department, make_app, serve,
+                                                                                version):
+    """The rule takes Grace's statements: her voiding of Ada's statement goes, Ada's does not; the
+    agency stores the voiding of a statement it does not hold, and nothing becomes a dead letter."""
+    grace = {"objectType": "Agent", "mbox": "mailto:grace@example.gov"}
+    agency = make_app("agency" + version.replace(".", ""))
+    rule = services_of(department).forwarding.add("default", "grace", filter={"agent": json.dumps(grace)},
+                                                  endpoint=serve(agency).url + "/xapi/", key=ADMIN[0],
+                                                  secret=ADMIN[1], version=version)
+    target, = post(department, statement())
+    voiding, = post(department, voiding_of(target, actor=grace))
+    forwarder_of(department).drain()
+    assert sorted(held_by(agency, version)) == [voiding]
+    assert (counts(department, rule).delivered, counts(department, rule).dead) == (1, 0)
 
 
 def test_store_to_store_runs_again_without_duplicating(department):
@@ -231,7 +283,7 @@ def test_a_target_speaking_another_version_dead_letters_with_its_answer_VER_2(de
     agency = make_app("agency20")
     agency.extensions["lrs"].settings.xapi_versions = ["2.0.0"]
     served = serve(agency)
-    rule = remote_rule(department, served, version="1.0.3")
+    rule = remote_rule(department, served, version="1.0.3")        # its versions changed since
     post(department, statement())
     forwarder_of(department).drain()
     dead, = services_of(department).storage.list_dead_letters(rule.id)
@@ -265,7 +317,7 @@ def test_a_connection_refused_target_is_retried_then_dead_lettered_after_max_att
     from tests.system.conftest import free_port
     services = services_of(department)
     rule = services.forwarding.add("default", "nowhere", endpoint="http://127.0.0.1:%d/xapi/" % free_port(),
-                                   key="k", secret="s", version="1.0.3")
+                                   key="k", secret="s", version="1.0.3", check=False)
     post(department, statement())
     options = ForwarderOptions(backoff_base_ms=1, backoff_max_ms=2, max_attempts=3, timeout_s=2)
     forwarder_of(department, options).drain(max_wait_s=10)
@@ -288,7 +340,7 @@ def test_a_401_target_dead_letters_the_batch(department, agency, serve):
     served = serve(agency)
     services = services_of(department)
     rule = services.forwarding.add("default", "wrong-key", endpoint=served.url + "/xapi/", key=ADMIN[0],
-                                   secret="not-the-secret", version="1.0.3")
+                                   secret="not-the-secret", version="1.0.3", check=False)   # revoked since
     post(department, *some_statements(2))
     forwarder_of(department).drain()
     dead = services.storage.list_dead_letters(rule.id)
@@ -357,3 +409,86 @@ def test_the_forward_command_drains_once(department, agency, serve, cli):
     ids = post(department, *some_statements(2))
     assert "forwarded: 2 entries handled" in cli("forward", "--once", "--max-wait", "5")
     assert sorted(held_by(agency)) == sorted(ids)
+
+
+# --- throughput: batches in flight together, batches that grow with the backlog ---------------------
+
+class Watching:
+    """WSGI middleware: records the number of statements of each POST and the most POSTs handled
+    at once; each POST is held `hold_s` (a target that takes its time); with `limit`, a POST of
+    more statements is answered 413, as a target with a smaller body limit would."""
+
+    def __init__(self, app, hold_s=0.0, limit=None):
+        self.app, self.hold_s, self.limit = app, hold_s, limit
+        self.sizes, self.active, self.most = [], 0, 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "POST":
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        size = len(json.loads(body))
+        with self.lock:
+            self.sizes.append(size)
+            self.active += 1
+            self.most = max(self.most, self.active)
+        try:
+            time.sleep(self.hold_s)
+            if self.limit is not None and size > self.limit:
+                return Response("too large", status=413)(environ, start_response)
+            return self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+
+def test_a_remote_rule_has_several_batches_in_flight_at_once_and_delivers_each_once(department, agency, serve):
+    target = Watching(agency, hold_s=0.3)
+    rule = remote_rule(department, serve(target))
+    ids = post(department, *some_statements(12))
+    forwarder_of(department, replace(FAST, pipeline=4)).drain()
+    assert target.most == 4 and target.sizes == [3, 3, 3, 3]
+    assert sorted(held_by(agency)) == sorted(ids) and counts(department, rule).delivered == 12
+
+
+def test_with_a_pipeline_of_one_batches_go_one_at_a_time(department, agency, serve):
+    target = Watching(agency, hold_s=0.1)
+    remote_rule(department, serve(target))
+    ids = post(department, *some_statements(9))
+    forwarder_of(department, replace(FAST, pipeline=1)).drain()
+    assert target.most == 1 and sorted(held_by(agency)) == sorted(ids)
+
+
+def test_the_target_receives_the_stored_order_beyond_the_batches_in_flight(department, agency, serve):
+    """With 2 batches of 3 in flight, a statement can only arrive after statements stored up
+    to 5 places after it (README, Order)."""
+    target = FaultInjector(agency)
+    remote_rule(department, serve(target))
+    ids = [s["id"] for s in some_statements(30)]
+    for statement_id in ids:
+        post(department, statement(id=statement_id))
+    forwarder_of(department, replace(FAST, pipeline=2)).drain()
+    arrived = [s["id"] for s in reversed(client_of(agency).get("/xapi/statements?limit=100").get_json()["statements"])]
+    assert sorted(arrived) == sorted(ids)
+    assert all(abs(arrived.index(i) - position) < 6 for position, i in enumerate(ids))
+
+
+def test_claims_grow_while_the_backlog_fills_them(department, agency, serve):
+    target = Watching(agency)
+    rule = remote_rule(department, serve(target))
+    post(department, *some_statements(25))
+    forwarder_of(department, replace(FAST, max_batch_size=8, pipeline=1)).drain()
+    assert target.sizes == [3, 6, 8, 8]
+    assert counts(department, rule).delivered == 25
+
+
+def test_a_target_refusing_a_grown_batch_as_too_large_gets_batch_size_from_then_on(department, agency, serve):
+    target = Watching(agency, limit=3)
+    rule = remote_rule(department, serve(target))
+    ids = post(department, *some_statements(12))
+    forwarder_of(department, replace(FAST, max_batch_size=8, pipeline=1)).drain()
+    assert target.sizes == [3, 6, 3, 3, 3]            # the refused 6 are claimed again, 3 at a time
+    assert sorted(held_by(agency)) == sorted(ids)
+    state = counts(department, rule)
+    assert (state.delivered, state.dead) == (12, 0)

@@ -121,6 +121,53 @@ def test_the_voiding_of_a_forwarded_statement_is_forwarded(storage, store, put):
     assert [i for _, i in outbox_seqs(storage, r.id)] == [target.id, voiding.id]
 
 
+VOIDED = ("verb", "http://adlnet.gov/expapi/verbs/voided")
+
+
+def test_a_voiding_that_came_before_its_matching_target_is_forwarded_with_it_VOID_4(storage, store, put):
+    """The voiding matched nothing when it came (its target was unknown: VOID-3); when the target
+    arrives and matches, the voiding is queued too, so the target ends voided where it goes."""
+    r = rule_of(store, filters=[VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    voiding = make_record(keys=[VOIDED], void=target.id)
+    first, = put(voiding)
+    assert outbox_seqs(storage, r.id) == []
+    second, = put(target)
+    assert outbox_seqs(storage, r.id) == [(first.seq, voiding.id), (second.seq, target.id)]
+
+
+def test_a_voiding_that_came_first_and_matched_on_its_own_is_not_queued_twice(storage, store, put):
+    r = rule_of(store)                                   # matches every statement
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    voiding = make_record(keys=[VOIDED], void=target.id)
+    first, = put(voiding)
+    second, = put(target)
+    assert outbox_seqs(storage, r.id) == [(first.seq, voiding.id), (second.seq, target.id)]
+
+
+def test_a_voiding_that_came_first_is_not_queued_for_a_rule_its_target_does_not_match(storage, store, put):
+    r = rule_of(store, filters=[OTHER_VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    put(make_record(keys=[VOIDED], void=target.id))
+    put(target)
+    assert outbox_seqs(storage, r.id) == []
+
+
+def test_a_voiding_matching_on_its_own_is_forwarded_without_its_target(storage, store, put):
+    """The rule's filter has the query's semantics: a voiding statement that matches in its own
+    right is forwarded, whether or not its target matches (the target accepts it: VOID-3)."""
+    r = rule_of(store, filters=[("agent", AGENT)])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    put(target)
+    voiding = make_record(keys=[VOIDED, ("agent", AGENT)], void=target.id)
+    put(voiding)
+    assert [i for _, i in outbox_seqs(storage, r.id)] == [voiding.id]
+
+
 def test_each_rule_gets_its_own_entries_and_other_stores_none(storage, store, other_store, put):
     mine, narrow, theirs = rule_of(store, "all"), rule_of(store, "narrow", filters=[VERB]), rule_of(other_store)
     for r in (mine, narrow, theirs):
@@ -231,6 +278,51 @@ def test_a_released_entry_waits_for_its_retry_time_and_keeps_the_order(storage, 
     assert (counts.pending, counts.in_flight, counts.last_error) == (5, 0, "503 from the target")
     assert storage.claim_outbox(rule.id, "f2", 10, LEASE, NOW + 4999) == []
     assert [e.seq for e in storage.claim_outbox(rule.id, "f2", 10, LEASE, NOW + 5000)] == five
+
+
+# --- pipelining: claiming the next batch while the previous ones are in flight -------------------
+
+def test_a_claim_after_a_seq_leases_the_next_entries_in_order(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    second = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=first[-1].seq)
+    third = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=second[-1].seq)
+    assert [[e.seq for e in b] for b in (first, second, third)] == [five[:2], five[2:4], five[4:]]
+    assert storage.forwarding_counts(rule.id, NOW).in_flight == 5
+
+
+def test_a_claim_after_a_seq_never_leases_what_another_owner_holds(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    assert storage.claim_outbox(rule.id, "f2", 2, LEASE, NOW, after_seq=first[-1].seq) == []
+
+
+def test_a_claim_after_a_seq_stops_at_an_entry_given_back_for_a_retry(storage, rule, five):
+    """The window of a pipelining forwarder never runs past an entry that waits: order is kept
+    beyond the batches in flight together."""
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    storage.release_outbox(rule.id, "f1", [first[0].seq], NOW + 5000, "503")
+    assert storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=first[-1].seq) == []
+
+
+def test_a_claim_after_a_seq_stops_when_its_own_earlier_lease_has_ended(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    assert storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW + LEASE, after_seq=first[-1].seq) == []
+
+
+def test_a_claim_after_a_seq_skips_delivered_and_dead_entries(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    storage.complete_outbox(rule.id, "f1", [first[0].seq])
+    storage.dead_letter_outbox(rule.id, "f1", {first[1].seq: "400"})
+    assert [e.seq for e in storage.claim_outbox(rule.id, "f1", 10, LEASE, NOW, after_seq=first[-1].seq)] == five[2:]
+
+
+def test_a_claim_after_a_seq_waits_for_the_retry_time_of_the_next_entry(storage, rule, five):
+    first = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW)
+    second = storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW, after_seq=first[-1].seq)
+    storage.release_outbox(rule.id, "f1", [e.seq for e in second], NOW + 5000, "503")
+    storage.complete_outbox(rule.id, "f1", [e.seq for e in first])
+    assert storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW + 4999, after_seq=first[-1].seq) == []
+    assert [e.seq for e in storage.claim_outbox(rule.id, "f1", 2, LEASE, NOW + 5000,
+                                                after_seq=first[-1].seq)] == five[2:4]
 
 
 def test_dead_letters_keep_the_answer_and_can_be_retried_or_dropped(storage, rule, five):

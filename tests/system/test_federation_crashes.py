@@ -95,7 +95,8 @@ def test_kill_9_of_forwarder_agency_and_department_loses_and_duplicates_nothing(
     storage = open_storage(department_url)
     storage.create_store("default")
     ForwardingService(storage, Settings(database_url=department_url, secret_key=secret_key)).add(
-        "default", "to-agency", endpoint=agency.url + "/xapi/", key=ADMIN[0], secret=ADMIN[1], version="1.0.3")
+        "default", "to-agency", endpoint=agency.url + "/xapi/", key=ADMIN[0], secret=ADMIN[1], version="1.0.3",
+        check=False)                                                        # the agency starts below
     storage.close()
     agency.start(str(tmp_path / "agency.log"))
     department.start(str(tmp_path / "department.log"))
