@@ -88,6 +88,7 @@ class StoredStatement:
     voided: bool
     is_voiding: bool
     body: bytes               # the JSON as stored (UTF-8), `stored` and `timestamp` included
+    erased: int = 0           # the erasure's chain entry when the content was erased (body b'', voided)
 
 
 @dataclass
@@ -339,13 +340,44 @@ class StorageBackend(ABC):
         """The chain.ChainHead of the newest committed batch (ChainHead() when none)."""
 
     @abstractmethod
-    def chain_entries(self, store_id, upto_n):
-        """Iterate the store's chain.ChainEntry with n <= upto_n, in n order, as kept."""
+    def chain_entries(self, store_id, upto_n, after_n=0):
+        """Iterate the store's chain.ChainEntry with after_n < n <= upto_n, in n order, as kept."""
 
     @abstractmethod
-    def statement_rows(self, store_id, upto_seq):
-        """Iterate every StoredStatement of the store with seq <= upto_seq (voided ones too), in seq
-        order, as kept: flags and body straight from the database."""
+    def chain_marks(self, store_id, upto_n):
+        """Iterate the store's entries with n <= upto_n that are not statement or voiding entries
+        (documents, acts, erasures, backfills), in n order, as kept (an index keeps this short)."""
+
+    @abstractmethod
+    def statement_rows(self, store_id, upto_seq, from_seq=1):
+        """Iterate every StoredStatement of the store with from_seq <= seq <= upto_seq (voided and
+        erased ones too), in seq order, as kept: flags and body straight from the database."""
+
+    @abstractmethod
+    def document_rows(self, store_id):
+        """Iterate (fields, Document) of every document of the store as kept, fields as
+        rules.document_fields makes them."""
+
+    @abstractmethod
+    def append_act(self, store_id, kind, name, facts):
+        """Append an entry for an act on the store (chain.Chainer.act) in a transaction of its own;
+        the ChainEntry."""
+
+    @abstractmethod
+    def erase_agent(self, store_id, agent_key, facts):
+        """Erase a learner in one transaction (chain.py, "Erasure"): every statement whose own
+        index keys name agent_key as agent or related agent loses its content, its index keys
+        and its outbox entries (nothing of it is forwarded any more), groups that other
+        statements inherited from it (QRY-24) are dropped; the learner's documents (agent
+        profiles, states) and agent names are deleted, each document as a 'document_deleted'
+        entry; the readable keys of the learner's document entries are blanked; an erasure entry
+        records `facts` and the counts. The erasure ChainEntry."""
+
+    @abstractmethod
+    def backfill_chain(self, store_id, facts):
+        """Chain, in one transaction, the statements (in seq order) and documents that have no
+        entry yet, after a 'backfill' entry recording `facts` and what it covers; the backfill
+        ChainEntry, or None when everything is chained already."""
 
     @abstractmethod
     def add_checkpoint(self, checkpoint):
