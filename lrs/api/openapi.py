@@ -515,6 +515,8 @@ ADMIN_OPERATIONS = [
     ("/admin/api/forwarding/{store}/{rule}", "delete", "remove a forwarding rule and its outbox"),
     ("/admin/api/forwarding/{store}/{rule}/dead-letters", "get", "the dead letters of a rule, with the answers"),
     ("/admin/api/forwarding/{store}/{rule}/dead-letters/retry", "post", "deliver dead letters again"),
+    ("/admin/api/stores/{name}/erasures", "post", "erase a learner (a data-protection request): {\"agent\": an xAPI "
+     "Agent}; their statements' content and their documents go, the audit chain records it (issue 13)"),
 ]
 
 # (path, methods, summary) of the web console (issue 14): HTML pages and forms

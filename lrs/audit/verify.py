@@ -312,3 +312,38 @@ def _document_problem(key, entry):
     if entry.kind == DOCUMENT_DELETED:
         return "document %s exists, but the chain's latest entry for it is its deletion" % key
     return "document %s differs from the chain's latest entry for it (content, type, etag or time changed)" % key
+
+
+def _fact_text(facts):
+    return ", ".join("%s %s" % (name, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
+                     for name, value in sorted(facts.items()) if name not in ("at", "by"))
+
+
+def _entry_list(numbers, most=20):
+    shown = ", ".join(str(n) for n in numbers[:most])
+    return shown + (", ... (%d in all)" % len(numbers) if len(numbers) > most else "")
+
+
+def describe(result):
+    """Lines telling an auditor what an intact chain records besides statements: administrative
+    acts, erasures (and which entries they erased) and backfills, in chain order."""
+    lines = ["%d statement entries, %d document entries%s, %d administrative acts, %d erasures, %d backfills"
+             % (result.statements, result.documents,
+                " (%d with their key erased)" % result.blanked if result.blanked else "",
+                len(result.acts), len(result.erasures), len(result.backfills))]
+    events = [(n, "%s by %s: %s %s" % (facts.get("at"), facts.get("by"), name, _fact_text(facts)))
+              for n, name, facts in result.acts]
+    for erasure in result.erasures:
+        facts = erasure.facts
+        events.append((erasure.n, "%s by %s: erasure of a learner: %s statements, %s documents; the content of "
+                       "entries %s is gone, their hashes still verify"
+                       % (facts.get("at"), facts.get("by"), facts.get("statements"), facts.get("documents"),
+                          _entry_list(erasure.entries) or "(none)")))
+    for n, facts in result.backfills:
+        chained = facts.get("statements", 0) + facts.get("documents", 0)
+        events.append((n, "%s by %s: backfill: entries %d to %d were chained now, not when they were written "
+                       "(%s statements, seq %s to %s; %s documents)"
+                       % (facts.get("at"), facts.get("by"), n + 1, n + chained, facts.get("statements"),
+                          facts.get("first_seq"), facts.get("last_seq"), facts.get("documents"))))
+    lines += ["entry %d  %s" % (n, text) for n, text in sorted(events)]
+    return lines

@@ -154,7 +154,7 @@ class Forwarder:
         stored = self.storage.get_statements(rule.store_id, [e.statement_id for e in entries])
         batch = []
         for entry in entries:
-            if entry.statement_id in stored:
+            if entry.statement_id in stored and not stored[entry.statement_id].erased:
                 batch.append((entry.seq, json.loads(stored[entry.statement_id].body)))
             else:
                 outcome.dead[entry.seq] = "the statement is no longer stored in the source store"
