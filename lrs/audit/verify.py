@@ -90,8 +90,10 @@ def verify_store(storage, store_id, checkpoints=()):
     """Verification of one store's chain against its statements and documents and, when given,
     against checkpoints (chain.Checkpoint, their signatures checked by the caller): the
     recomputed hash at each checkpoint's entry must be the one it signed."""
+    committed = storage.committed_order(store_id)[0]          # before the head: the head is at least as new
     head = storage.chain_head(store_id)
     walk = _Walk(storage, store_id, head, {c.n: c for c in checkpoints})
+    walk.committed = committed
     try:
         walk.run()
     except _Mismatch as mismatch:
@@ -111,6 +113,7 @@ class _Walk:
     def __init__(self, storage, store_id, head, checkpoints):
         self.storage, self.store_id, self.head, self.checkpoints = storage, store_id, head, checkpoints
         self.n, self.seq, self.previous, self.checked = 0, 0, GENESIS, 0
+        self.committed = 0                # the store's last seq, read before the head
         self.result = Verification(store_id, 0, head)
         self.targets = set()              # what the voiding entries void
         self.flagged = {}                 # id -> seq of statements the database says are voided
@@ -161,6 +164,8 @@ class _Walk:
             raise _Mismatch(Problem(self.n + 1, None, None, "entry missing (the chain head names entry %d)"
                                     % self.head.n))
         self._exhausted(rows)
+        if self.committed > self.head.seq:            # every batch commits its entries with its order
+            self._exhausted(self.storage.statement_rows(self.store_id, self.committed, self.head.seq + 1))
         if (self.head.seq, self.head.hash) != (self.seq, self.previous):
             raise _Mismatch(Problem(self.head.n, self.head.seq, None,
                                     "the chain head differs from the recomputed chain"))

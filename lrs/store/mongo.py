@@ -256,9 +256,9 @@ class _Batch(BatchTransaction, ChainTransaction):
 
     def statement_bodies(self, upto_seq):
         for doc in self.db.statements.find({"store": self.store, "seq": {"$lte": upto_seq}},
-                                           {"id": 1, "seq": 1, "voiding": 1, "body": 1}, sort=[("seq", 1)],
+                                           {"id": 1, "seq": 1, "voiding": 1, "void": 1, "body": 1}, sort=[("seq", 1)],
                                            session=self.s):
-            yield doc["seq"], doc["id"], bool(doc["voiding"]), bytes(doc["body"])
+            yield doc["seq"], doc["id"], doc.get("void") if doc["voiding"] else None, bytes(doc["body"])
 
     def unchained_documents(self):
         chained = {d["id"] for d in self.db.chain.find(

@@ -231,7 +231,8 @@ class ChainTransaction(ABC):
 
     @abstractmethod
     def statement_bodies(self, upto_seq):
-        """Iterate (seq, id, is_voiding, body) of the statements with seq <= upto_seq in seq order."""
+        """Iterate (seq, id, the id it voids or None, body) of the statements with seq <= upto_seq in
+        seq order."""
 
     @abstractmethod
     def unchained_documents(self) -> list:
@@ -348,9 +349,8 @@ def backfill_chain(tx, facts, last_seq):
     marker = chainer.act(BACKFILL, "start", dict(facts, statements=count, first_seq=1 if count else 0,
                                                  last_seq=upto if count else 0, documents=len(documents)))
     if count:
-        for seq, statement_id, is_voiding, body in tx.statement_bodies(upto):
-            target = json.loads(body)["object"]["id"].lower() if is_voiding else ""
-            chainer.add(VOIDING if is_voiding else STATEMENT, seq, statement_id, target, content_hash(body))
+        for seq, statement_id, void_target, body in tx.statement_bodies(upto):
+            chainer.add(VOIDING if void_target else STATEMENT, seq, statement_id, void_target or "", content_hash(body))
             if len(chainer.entries) >= _BACKFILL_CHUNK:
                 tx.append_chain(chainer.entries, chainer.head)
                 chainer.entries = []

@@ -508,10 +508,11 @@ class _Batch(BatchTransaction, ChainTransaction):
                                  self._range(upto_seq)).fetchone()[0]
 
     def statement_bodies(self, upto_seq):
+        voids = dict(self.conn.execute("SELECT pk, target FROM statement_voids WHERE sid = ?", (self.sid,)))
         for pk, statement_id, voiding, body in self.conn.execute(
                 "SELECT pk, id, voiding, body FROM statements WHERE pk > ? AND pk <= ? ORDER BY pk",
                 self._range(upto_seq)):
-            yield pk & SEQ_MAX, statement_id, bool(voiding), bytes(body)
+            yield pk & SEQ_MAX, statement_id, voids.get(pk) if voiding else None, bytes(body)
 
     def unchained_documents(self):
         chained = {digest for (digest,) in self.conn.execute(
