@@ -3,9 +3,11 @@
 The walk reads the chain head first and then only entries and statements up to it, so writes
 committed meanwhile are not judged half-seen. It checks, entry by entry in chain order:
 
-* the entries are numbered 1, 2, 3, ... and each statement entry names the next statement in seq
-  order (a deleted, added or reordered statement or entry breaks this); the statements a
-  backfill chained (chain.py, "Backfill") are matched, in seq order, by the entries after it;
+* the entries are numbered 1, 2, 3, ... and the statement entries name seqs in increasing order
+  (a backfill's entries start again from the seqs it chained, chain.py "Backfill"); each is
+  read together with the statement kept at its seq (StorageBackend.chain_walk), and the store
+  keeps exactly as many statements up to the head as the chain names (a deleted, added or
+  reordered statement or entry breaks this);
 * the statement's id, its voiding flag and the sha256 of its body as kept match the entry; a
   statement whose content an erasure removed is accepted only when the erasure entry it names
   exists, and each erasure entry's content is the hash of exactly the ids erased under it;
@@ -23,12 +25,14 @@ written since the head was read.
 The first difference is reported (Problem); nothing is repaired. An intact walk also reports what
 the chain records besides statements (Verification.acts, .erasures, .backfills).
 """
+import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..store.chain import (ADMIN, BACKFILL, DOCUMENT, DOCUMENT_DELETED, DOCUMENT_KINDS, ERASURE, GENESIS, STATEMENT_KINDS,
-                           VOIDING, ChainHead, content_hash, document_facts, document_key, entry_hash,
+from ..store.chain import (ADMIN, BACKFILL, DOCUMENT, DOCUMENT_DELETED, DOCUMENT_KINDS, ERASURE, GENESIS, STATEMENT,
+                           STATEMENT_KINDS, VOIDING, ChainEntry, ChainHead, content_hash, document_facts, document_key,
                            erased_ids_hash, key_digest)
 from ..timeutil import format_ms
 
@@ -127,34 +131,7 @@ class _Walk:
         marks = list(self.storage.chain_marks(self.store_id, self.head.n))
         self.erasures = {e.n: Erasure(e.n, _facts(e)) for e in marks if e.kind == ERASURE}
         self.erasure_contents = {e.n: e.content for e in marks if e.kind == ERASURE}
-        backfilled = [_facts(e) for e in marks if e.kind == BACKFILL]
-        main_from = max([facts.get("last_seq", 0) for facts in backfilled] + [0]) + 1
-        rows = self.storage.statement_rows(self.store_id, self.head.seq, main_from)
-        segment = None                    # (rows, entries left) of a backfill being walked
-        for entry in self.storage.chain_entries(self.store_id, self.head.n):
-            if entry.n != self.n + 1:
-                raise _Mismatch(Problem(self.n + 1, None, None, "entry missing (the next entry kept is %d)"
-                                        % entry.n))
-            if entry.kind in STATEMENT_KINDS:
-                if segment is not None:
-                    self._statement(entry, next(segment[0], None))
-                    segment[1] -= 1
-                    if segment[1] == 0:
-                        self._exhausted(segment[0])
-                        segment = None
-                else:
-                    self._statement(entry, next(rows, None))
-            else:
-                self._mark(entry)
-                if entry.kind == BACKFILL:
-                    facts = _facts(entry)
-                    if facts.get("statements"):
-                        segment = [self.storage.statement_rows(self.store_id, facts["last_seq"], facts["first_seq"]),
-                                   facts["statements"]]
-            self._link(entry)
-        if segment is not None:
-            raise _Mismatch(Problem(self.n + 1, None, None, "entry missing (the backfill at entry %d chained %d "
-                                    "statements)" % (self.n - segment[1], segment[1])))
+        self._walk()
         beyond = [n for n in self.checkpoints if n > self.n]
         if beyond:
             checkpoint = self.checkpoints[min(beyond)]
@@ -163,9 +140,8 @@ class _Walk:
         if self.n != self.head.n:
             raise _Mismatch(Problem(self.n + 1, None, None, "entry missing (the chain head names entry %d)"
                                     % self.head.n))
-        self._exhausted(rows)
-        if self.committed > self.head.seq:            # every batch commits its entries with its order
-            self._exhausted(self.storage.statement_rows(self.store_id, self.committed, self.head.seq + 1))
+        if self.storage.count_statements(self.store_id, max(self.committed, self.head.seq)) != self.result.statements:
+            self._unchained()
         if (self.head.seq, self.head.hash) != (self.seq, self.previous):
             raise _Mismatch(Problem(self.head.n, self.head.seq, None,
                                     "the chain head differs from the recomputed chain"))
@@ -173,57 +149,93 @@ class _Walk:
         self._check_voided()
         self._check_documents()
 
+    def _walk(self):
+        """Every entry up to the head in n order, each statement entry with the statement kept at
+        its seq (StorageBackend.chain_walk): the statement entries in a tight loop, as there are
+        millions, anything unusual through the methods below. Statement entries name seqs in
+        increasing order, except that a backfill's entries start again from its first seq."""
+        sha256, checkpoints, flagged, targets = hashlib.sha256, self.checkpoints, self.flagged, self.targets
+        previous, done, seq_max, statements, last_seq = self.previous, self.n, self.seq, 0, 0
+        try:
+            for row in itertools.chain.from_iterable(self.storage.chain_walk(self.store_id, self.head.n)):
+                n, kind, seq, entry_id, target, content, hash_, detail, kept_id, voided, voiding, body, erased = row
+                if n != done + 1:
+                    raise _Mismatch(Problem(done + 1, None, None, "entry missing (the next entry kept is %d)" % n))
+                if kind == STATEMENT or kind == VOIDING:
+                    if (kept_id != entry_id or seq <= last_seq or erased or bool(voiding) != (kind == VOIDING)
+                            or sha256(body).digest() != content):
+                        self._statement(ChainEntry(*row[:8]), row[8:], last_seq)   # raises, or an erased statement
+                    elif voided:
+                        flagged[entry_id] = seq
+                    if kind == VOIDING:
+                        targets.add(target)
+                    statements, last_seq = statements + 1, seq
+                else:
+                    entry = ChainEntry(*row[:8])
+                    self._mark(entry)
+                    if kind == BACKFILL:
+                        last_seq = 0
+                digest = sha256(previous)
+                digest.update(("|%d|%s|%d|%s|%s|" % (n, kind, seq, entry_id, target)).encode("utf-8"))
+                digest.update(content)
+                computed = digest.digest()
+                if computed != hash_:
+                    raise _Mismatch(Problem(n, seq, entry_id if kind in STATEMENT_KINDS else None,
+                                            "entry hash differs: this entry or an earlier one was rewritten"))
+                previous, done = computed, n
+                if seq > seq_max:
+                    seq_max = seq
+                if checkpoints and n in checkpoints:
+                    self._checkpoint(checkpoints[n], n, seq, entry_id if kind in STATEMENT_KINDS else None,
+                                     computed, seq_max)
+        finally:
+            self.previous, self.n, self.seq, self.checked = previous, done, seq_max, done
+            self.result.statements += statements
+
+    def _unchained(self):
+        """The store keeps more statements than the chain names: the first one it does not name."""
+        chained = {row[2] for row in self.storage.chain_rows(self.store_id, self.head.n) if row[1] in STATEMENT_KINDS}
+        upto = max(self.committed, self.head.seq)
+        for row in self.storage.statement_rows(self.store_id, upto):
+            if row.seq not in chained:
+                raise _Mismatch(Problem(None, row.seq, row.id, "statement not in the chain (a database written before "
+                                        "its chain? run `python -m lrs audit backfill`)"))
+        raise _Mismatch(Problem(None, None, None, "the store keeps %d statements up to seq %d, the chain names %d"
+                                % (self.storage.count_statements(self.store_id, upto), upto, self.result.statements)))
+
     @staticmethod
-    def _exhausted(rows):
-        extra = next(rows, None)
-        if extra is not None:
-            raise _Mismatch(Problem(None, extra.seq, extra.id, "statement not in the chain (a database written "
-                                    "before its chain? run `python -m lrs audit backfill`)"))
+    def _checkpoint(checkpoint, n, seq, statement_id, computed, seq_max):
+        if (checkpoint.hash, checkpoint.seq) != (computed, seq_max):
+            raise _Mismatch(Problem(n, seq, statement_id, "the recomputed chain differs from the checkpoint signed at "
+                                    "%s: the chain was rewritten up to here" % format_ms(checkpoint.made_ms)))
 
-    def _link(self, entry):
-        """The entry's own hash, then the checkpoint signed at it, if any."""
-        computed = entry_hash(self.previous, entry.n, entry.kind, entry.seq, entry.id, entry.target, entry.content)
-        if computed != entry.hash:
-            raise _Mismatch(Problem(entry.n, entry.seq, entry.id if entry.kind in STATEMENT_KINDS else None,
-                                    "entry hash differs: this entry or an earlier one was rewritten"))
-        self.previous, self.n, self.checked = computed, entry.n, self.checked + 1
-        self.seq = max(self.seq, entry.seq)
-        checkpoint = self.checkpoints.get(entry.n)
-        if checkpoint is not None and (checkpoint.hash, checkpoint.seq) != (computed, self.seq):
-            raise _Mismatch(Problem(entry.n, entry.seq, entry.id if entry.kind in STATEMENT_KINDS else None,
-                                    "the recomputed chain differs from the checkpoint "
-                                    "signed at %s: the chain was rewritten up to here" % format_ms(checkpoint.made_ms)))
-
-    def _statement(self, entry, row):
+    def _statement(self, entry, kept, last_seq):
+        """A statement entry the fast loop did not accept: the problem, or an erased statement."""
         where = dict(n=entry.n, seq=entry.seq, statement_id=entry.id)
-        if row is None or row.seq > entry.seq:
+        kept_id, voided, voiding, body, erased = kept
+        if entry.seq <= last_seq:
+            raise _Mismatch(Problem(what="entry out of order (the entry before it names seq %d)" % last_seq, **where))
+        if kept_id is None:
             raise _Mismatch(Problem(what="statement missing (its row was deleted)", **where))
-        if row.seq < entry.seq:
-            raise _Mismatch(Problem(None, row.seq, row.id, "statement not in the chain"))
-        if row.id != entry.id:
-            raise _Mismatch(Problem(what="statement id is %s in the database" % row.id, **where))
-        if row.is_voiding != (entry.kind == VOIDING):
+        if kept_id != entry.id:
+            raise _Mismatch(Problem(what="statement id is %s in the database" % kept_id, **where))
+        if bool(voiding) != (entry.kind == VOIDING):
             raise _Mismatch(Problem(what="voiding flag changed", **where))
-        self.result.statements += 1
-        if entry.kind == VOIDING:
-            self.targets.add(entry.target)
-        if row.erased:
-            self._erased(entry, row)
+        if erased:
+            self._erased(entry, kept_id, body, erased)
             return
-        if content_hash(row.body) != entry.content:
+        if content_hash(body) != entry.content:
             raise _Mismatch(Problem(what="statement content changed (its sha256 differs from the chain's)", **where))
-        if row.voided:
-            self.flagged[row.id] = row.seq
 
-    def _erased(self, entry, row):
-        erasure = self.erasures.get(row.erased)
-        if row.body or row.erased <= entry.n or (erasure is None and row.erased <= self.head.n):
+    def _erased(self, entry, statement_id, body, erased):
+        erasure = self.erasures.get(erased)
+        if body or erased <= entry.n or (erasure is None and erased <= self.head.n):
             raise _Mismatch(Problem(entry.n, entry.seq, entry.id, "statement content removed, but no erasure entry "
-                                    "records it (the row names entry %d)" % row.erased))
+                                    "records it (the row names entry %d)" % erased))
         if erasure is None:                           # erased by an erasure after the head: judged below
-            self.late[row.id] = (row.seq, row.erased)
+            self.late[statement_id] = (entry.seq, erased)
             return
-        self.erased.setdefault(row.erased, []).append(row.id)
+        self.erased.setdefault(erased, []).append(statement_id)
         erasure.entries.append(entry.n)
 
     def _mark(self, entry):

@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from .chain import ChainEntry
+
 
 # --- stores and credentials -------------------------------------------------------------
 
@@ -340,8 +342,25 @@ class StorageBackend(ABC):
         """The chain.ChainHead of the newest committed batch (ChainHead() when none)."""
 
     @abstractmethod
+    def chain_rows(self, store_id, upto_n, after_n=0):
+        """Iterate the store's entries with after_n < n <= upto_n, in n order, as kept, each as a
+        tuple (n, kind, seq, id, target, content, hash, detail): `audit verify` walks millions."""
+
     def chain_entries(self, store_id, upto_n, after_n=0):
-        """Iterate the store's chain.ChainEntry with after_n < n <= upto_n, in n order, as kept."""
+        """chain_rows as chain.ChainEntry."""
+        for row in self.chain_rows(store_id, upto_n, after_n):
+            yield ChainEntry(*row)
+
+    @abstractmethod
+    def chain_walk(self, store_id, upto_n):
+        """Iterate pages (lists) of the store's entries with n <= upto_n in n order, each entry as the chain_rows tuple
+        followed by the statement the store keeps at the entry's seq for a statement or voiding
+        entry: (id, voided, is_voiding, body, erased), or five None (no statement there, or
+        another kind of entry). What `audit verify` walks: one pass, millions of entries."""
+
+    @abstractmethod
+    def count_statements(self, store_id, upto_seq) -> int:
+        """How many statements the store keeps with seq <= upto_seq (voided and erased included)."""
 
     @abstractmethod
     def chain_marks(self, store_id, upto_n):
@@ -349,9 +368,17 @@ class StorageBackend(ABC):
         (documents, acts, erasures, backfills), in n order, as kept (an index keeps this short)."""
 
     @abstractmethod
+    def statement_tuples(self, store_id, upto_seq, from_seq=1):
+        """Iterate every statement of the store with from_seq <= seq <= upto_seq (voided and erased
+        ones too), in seq order, as kept, each as a tuple (seq, id, voided, is_voiding, body,
+        erased, stored_ms): flags and body straight from the database (flags as 0/1 or bools)."""
+
     def statement_rows(self, store_id, upto_seq, from_seq=1):
-        """Iterate every StoredStatement of the store with from_seq <= seq <= upto_seq (voided and
-        erased ones too), in seq order, as kept: flags and body straight from the database."""
+        """statement_tuples as StoredStatement."""
+        for seq, statement_id, voided, voiding, body, erased, stored_ms in self.statement_tuples(
+                store_id, upto_seq, from_seq):
+            yield StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms, voided=bool(voided),
+                                  is_voiding=bool(voiding), body=body, erased=erased)
 
     @abstractmethod
     def document_rows(self, store_id):

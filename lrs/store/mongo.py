@@ -516,20 +516,49 @@ class MongoStorage(StorageBackend):
         return ChainEntry(n=doc["n"], kind=doc["kind"], seq=doc["seq"], id=doc["id"], target=doc["target"],
                           content=bytes(doc["content"]), hash=bytes(doc["hash"]), detail=doc.get("detail", ""))
 
-    def chain_entries(self, store_id, upto_n, after_n=0):
+    def chain_rows(self, store_id, upto_n, after_n=0):
         for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$gt": after_n, "$lte": upto_n}},
                                                    sort=[("n", 1)])):
-            yield self._entry_of(doc)
+            yield (doc["n"], doc["kind"], doc["seq"], doc["id"], doc["target"], bytes(doc["content"]),
+                   bytes(doc["hash"]), doc.get("detail", ""))
+
+    def chain_walk(self, store_id, upto_n, page=2000):
+        docs = []
+        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$lte": upto_n}}, sort=[("n", 1)])):
+            docs.append(doc)
+            if len(docs) == page:
+                yield self._joined(store_id, docs)
+                docs = []
+        if docs:
+            yield self._joined(store_id, docs)
+
+    def _joined(self, store_id, docs):
+        """chain_walk's page of tuples for a page of entries, their statements read at once."""
+        seqs = [d["seq"] for d in docs if d["kind"] in STATEMENT_KINDS]
+        kept = {s["seq"]: s for s in self._stream(self.db.statements.find(
+            {"store": store_id, "seq": {"$in": seqs}}, {"groups": 0}))} if seqs else {}
+        nothing, page = (None,) * 5, []
+        for d in docs:
+            s = kept.get(d["seq"]) if d["kind"] in STATEMENT_KINDS else None
+            page.append((d["n"], d["kind"], d["seq"], d["id"], d["target"], bytes(d["content"]), bytes(d["hash"]),
+                         d.get("detail", "")) + ((s["id"], s["voided"], s["voiding"], bytes(s["body"]),
+                                                  s.get("erased", 0)) if s is not None else nothing))
+        return page
+
+    @_guarded
+    def count_statements(self, store_id, upto_seq):
+        return self.db.statements.count_documents({"store": store_id, "seq": {"$lte": upto_seq}})
 
     def chain_marks(self, store_id, upto_n):
         for doc in self._stream(self.db.chain.find({"store": store_id, "mark": 1, "n": {"$lte": upto_n}},
                                                    sort=[("n", 1)])):
             yield self._entry_of(doc)
 
-    def statement_rows(self, store_id, upto_seq, from_seq=1):
+    def statement_tuples(self, store_id, upto_seq, from_seq=1):
         for doc in self._stream(self.db.statements.find({"store": store_id, "seq": {"$gte": from_seq, "$lte": upto_seq}},
                                                         {"groups": 0}, sort=[("seq", 1)])):
-            yield self._stored(doc)
+            yield (doc["seq"], doc["id"], doc["voided"], doc["voiding"], bytes(doc["body"]), doc.get("erased", 0),
+                   doc["stored_ms"])
 
     def document_rows(self, store_id):
         yield from self._stream(_document_rows(self.db, store_id))

@@ -1032,15 +1032,30 @@ class SQLiteStorage(StorageBackend):
         sid = self._sid(store_id)
         return ChainHead() if sid is None else _chain_head(self._conn(), sid)
 
-    def chain_entries(self, store_id, upto_n, after_n=0):
+    def chain_rows(self, store_id, upto_n, after_n=0):
         sid = self._sid(store_id)
         if sid is None:
             return
-        for n, kind, seq, statement_id, target, content, hash_, detail in self._stream(
-                "SELECT n, kind, seq, id, target, content, hash, detail FROM chain WHERE sid = ? AND n > ? AND n <= ? "
-                "ORDER BY n", (sid, after_n, upto_n)):
-            yield ChainEntry(n=n, kind=kind, seq=seq, id=statement_id, target=target, content=bytes(content),
-                             hash=bytes(hash_), detail=detail)
+        yield from self._stream("SELECT n, kind, seq, id, target, content, hash, detail FROM chain WHERE sid = ? AND n > ? "
+                                "AND n <= ? ORDER BY n", (sid, after_n, upto_n))
+
+    def chain_walk(self, store_id, upto_n):
+        sid = self._sid(store_id)
+        if sid is None:
+            return
+        yield from self._pages(
+            "SELECT c.n, c.kind, c.seq, c.id, c.target, c.content, c.hash, c.detail, s.id, s.voided, s.voiding, s.body, "
+            "s.erased FROM chain c LEFT JOIN statements s ON c.kind IN ('statement', 'voiding') AND s.pk = (? | c.seq) "
+            "WHERE c.sid = ? AND c.n <= ? ORDER BY c.n", (sid << SEQ_BITS, sid, upto_n))
+
+    @_translated
+    def count_statements(self, store_id, upto_seq):
+        sid = self._sid(store_id)
+        if sid is None:
+            return 0
+        base = sid << SEQ_BITS
+        return self._read("SELECT count(*) FROM statements WHERE pk > ? AND pk <= ?",
+                          (base, base | min(upto_seq, SEQ_MAX))).fetchone()[0]
 
     def chain_marks(self, store_id, upto_n):
         sid = self._sid(store_id)
@@ -1052,16 +1067,14 @@ class SQLiteStorage(StorageBackend):
             yield ChainEntry(n=n, kind=kind, seq=seq, id=statement_id, target=target, content=bytes(content),
                              hash=bytes(hash_), detail=detail)
 
-    def statement_rows(self, store_id, upto_seq, from_seq=1):
+    def statement_tuples(self, store_id, upto_seq, from_seq=1):
         sid = self._sid(store_id)
         if sid is None:
             return
         base = sid << SEQ_BITS
-        for pk, statement_id, stored_ms, voided, voiding, body, erased in self._stream(
-                "SELECT pk, id, stored_ms, voided, voiding, body, erased FROM statements WHERE pk >= ? AND pk <= ? "
-                "ORDER BY pk", (base | max(from_seq, 1), base | min(upto_seq, SEQ_MAX))):
-            yield StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms, voided=bool(voided),
-                                  is_voiding=bool(voiding), body=bytes(body), erased=erased)
+        yield from self._stream("SELECT pk & %d, id, voided, voiding, body, erased, stored_ms FROM statements "
+                                "WHERE pk >= ? AND pk <= ? ORDER BY pk" % SEQ_MAX,
+                                (base | max(from_seq, 1), base | min(upto_seq, SEQ_MAX)))
 
     def document_rows(self, store_id):
         sid = self._sid(store_id)
@@ -1116,6 +1129,22 @@ class SQLiteStorage(StorageBackend):
         try:
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000.0, isolation_level=None)
             yield from conn.execute(sql, params)
+        except sqlite3.Error as error:
+            raise StorageUnavailable("SQLite: %s" % error) from error
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _pages(self, sql, params, size=4096):
+        """_stream's rows in lists of `size` (a loop over millions of rows pays per page, not per row)."""
+        conn = None
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000.0, isolation_level=None)
+            cursor = conn.execute(sql, params)
+            page = cursor.fetchmany(size)
+            while page:
+                yield page
+                page = cursor.fetchmany(size)
         except sqlite3.Error as error:
             raise StorageUnavailable("SQLite: %s" % error) from error
         finally:
