@@ -18,7 +18,8 @@ from schemas.versions import XAPI_2_0_0
 from ..audit import acts
 from ..auth import (ADMIN_SCOPE, DEFAULT_SCOPES, SCOPES, Principal, create_credential, hash_generated_secret,
                     new_secret, parse_scopes)
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, Conflict, NotFound
+from ..store import UnchainedStatements
 from ..timeutil import format_ms, now_ms
 from ..xapi.agents import agent_key
 from ..xapi.jsonbody import parse_json
@@ -290,7 +291,10 @@ class AdminService:
             raise InvalidField("agent", error.message) from None
         except schemas.XAPIValidationError as error:
             raise InvalidField("agent", "not an xAPI Agent naming one learner: %s" % error.message) from None
-        entry = self.storage.erase_agent(store_info.id, agent_key(agent), acts.facts(by))
+        try:
+            entry = self.storage.erase_agent(store_info.id, agent_key(agent), acts.facts(by))
+        except UnchainedStatements as error:
+            raise Conflict("%s --store %s" % (error, store_info.name)) from None
         recorded = json.loads(entry.target)
         return {"store": store_info.name, "entry": entry.n, "statements": recorded["statements"],
                 "documents": recorded["documents"], "at": recorded["at"], "by": recorded["by"]}

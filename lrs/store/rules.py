@@ -300,8 +300,17 @@ def chain_documents(tx, changes):
         tx.append_chain(chainer.entries, chainer.head)
 
 
+class UnchainedStatements(Exception):
+    """The store holds statements its chain does not record yet (an older database): an erasure
+    must wait for `audit backfill`, or the backfill would chain the emptied statements."""
+
+
 def erase_agent(tx, agent_key, facts):
     """Erase a learner (StorageBackend.erase_agent) through a ChainTransaction; the erasure entry."""
+    first = tx.first_chained_seq()
+    if tx.count_statements(first - 1 if first is not None else SEQ_ANY):
+        raise UnchainedStatements("the store holds statements written before its audit chain: run "
+                                  "`python -m lrs audit backfill` first")
     erased = tx.statements_naming(agent_key)
     documents = tx.agent_documents(agent_key)
     chainer = Chainer(tx.chain_head())
@@ -333,6 +342,7 @@ def _drop_inherited_groups(tx, erased):
 
 
 _BACKFILL_CHUNK = 10000
+SEQ_ANY = (1 << 62) - 1                 # above every seq
 
 
 def backfill_chain(tx, facts, last_seq):

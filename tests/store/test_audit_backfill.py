@@ -92,3 +92,15 @@ def test_a_backfilled_statement_deleted_afterwards_is_detected(storage, store, o
     database.delete_statement(2)
     problem = verify_store(storage, store).problem
     assert problem is not None and problem.n == 4 and "missing" in problem.what
+
+
+def test_an_erasure_waits_for_the_backfill_of_an_older_database(storage, store, old):
+    """Erasing first would let the backfill chain emptied statements as if they were written so."""
+    from lrs.store import UnchainedStatements
+    head = storage.chain_head(store)
+    with pytest.raises(UnchainedStatements, match="audit backfill"):
+        storage.erase_agent(store, "mbox:mailto:learner@example.gov", FACTS)
+    assert storage.chain_head(store) == head
+    storage.backfill_chain(store, FACTS)
+    storage.erase_agent(store, "mbox:mailto:learner@example.gov", FACTS)
+    assert verify_store(storage, store).ok
