@@ -119,3 +119,14 @@ def test_acts_from_the_command_line_are_recorded_by_cli(app, monkeypatch, capsys
     out = capsys.readouterr().out
     assert "2 administrative acts" in out and "by cli: store.created name payroll" in out
     assert storage.get_store("payroll") is not None
+
+
+def test_acts_done_in_the_console_are_recorded_with_the_signed_in_administrators_key(app):
+    from .test_console import Console
+    browser = Console(app)
+    assert browser.sign_in().status_code == 302
+    browser.get("/stores")
+    assert browser.post("/stores", {"name": "health"}).status_code == 302
+    assert browser.post("/stores/health/rename", {"name": "wellbeing"}).status_code == 302
+    assert [(name, facts["by"]) for name, facts in _acts(app, "wellbeing")] == [
+        ("store.created", ADMIN_KEY), ("store.renamed", ADMIN_KEY)]
