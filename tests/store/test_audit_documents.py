@@ -11,7 +11,7 @@ from lrs.errors import PreconditionFailed
 from lrs.store import Document, DocumentKey, DocumentScope
 from lrs.store.chain import DOCUMENT, DOCUMENT_DELETED, EMPTY, content_hash, key_digest
 
-from .test_audit_tampering import open_database
+from .test_audit_tampering import _problem, open_database
 
 LEARNER = "mbox:mailto:learner@example.gov"
 ACTIVITY = "http://example.gov/course"
@@ -49,12 +49,6 @@ def written(storage, store):
 @pytest.fixture
 def database(opener, storage, store, written):
     return open_database(opener, storage, store)
-
-
-def _problem(storage, store):
-    result = verify_store(storage, store)
-    assert not result.ok, "the tampering was not detected"
-    return result.problem
 
 
 def test_a_document_write_is_an_entry_naming_its_key_and_the_hash_of_its_content(storage, store):
