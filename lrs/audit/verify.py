@@ -255,6 +255,8 @@ class _Walk:
             else:
                 self.result.backfills.append((entry.n, _facts(entry)))
         elif entry.kind == ERASURE:
+            if entry.n not in self.erasures:              # not found by chain_marks: its index entry was removed
+                raise _Mismatch(Problem(what="an erasure entry the store's index of entries does not list", **where))
             self.result.erasures.append(self.erasures[entry.n])
         else:
             raise _Mismatch(Problem(what="unknown entry kind %r" % entry.kind, **where))
