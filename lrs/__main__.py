@@ -1,6 +1,6 @@
 """Command line: python -m lrs serve | stores create|list|rename |
 credentials create|list|revoke|rotate|update | forwarding add|list|pause|resume|remove|new-key|dead-letters |
-forward | pull | audit verify|backfill|keygen|checkpoint | erase."""
+forward | pull | audit verify|backfill|keygen|checkpoint | erase | reports completion-rule|grant|revoke|grants."""
 import argparse
 import getpass
 import json
@@ -416,6 +416,56 @@ def _add_forward_parser(commands):
     forward.set_defaults(handler=cmd_forward)
 
 
+def cmd_reports_completion_rule(args, settings):
+    """Show a store's completion rule, or set (--set JSON: fields over the default) or reset it."""
+    admin = _admin(settings)
+    if args.set is not None:
+        try:
+            fields = json.loads(args.set)
+        except ValueError as error:
+            raise SystemExit("error: --set takes a JSON object: %s" % error) from None
+        view = admin.set_completion_rule(args.store, fields)
+    elif args.reset:
+        view = admin.set_completion_rule(args.store, None)
+    else:
+        view = admin.completion_rule(args.store)
+    print(json.dumps(view, indent=2))
+
+
+def _grant_change(change):
+    def handler(args, settings):
+        admin = _admin(settings)
+        current = admin.report_grants(args.key)["stores"]
+        wanted = change(current, args.stores)
+        view = admin.set_report_grants(args.key, wanted) if wanted != current else admin.report_grants(args.key)
+        print("credential %s (store %s) reads the reports of: %s"
+              % (view["key"], view["store"], ", ".join([view["store"]] + view["stores"])))
+    return handler
+
+
+def _add_reports_parser(commands):
+    reports = commands.add_parser("reports", help="the auditors' reports: completion rules, cross-store grants"
+                                  ).add_subparsers(dest="action", required=True)
+    rule = reports.add_parser("completion-rule", help="show, set or reset what counts as completion in a store")
+    rule.add_argument("--store", default="default")
+    change = rule.add_mutually_exclusive_group()
+    change.add_argument("--set", metavar="JSON", help="fields over the default rule, e.g. "
+                        "'{\"completion_verbs\": [\"http://adlnet.gov/expapi/verbs/completed\"]}'")
+    change.add_argument("--reset", action="store_true", help="back to the default rule")
+    rule.set_defaults(handler=cmd_reports_completion_rule)
+    for action, what, change in (
+            ("grant", "let a credential read the reports of other stores", lambda now, given: now + given),
+            ("revoke", "take back a credential's reading of other stores' reports",
+             lambda now, given: [name for name in now if name not in given])):
+        parser = reports.add_parser(action, help=what)
+        parser.add_argument("key", help="the credential's key")
+        parser.add_argument("stores", nargs="+", metavar="STORE", help="store names")
+        parser.set_defaults(handler=_grant_change(change))
+    grants = reports.add_parser("grants", help="the stores whose reports a credential may read")
+    grants.add_argument("key")
+    grants.set_defaults(handler=_grant_change(lambda now, given: now), stores=[])
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m lrs", description="xAPI Learning Record Store")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -493,6 +543,7 @@ def build_parser():
     erase.add_argument("--agent", required=True, help='the learner as an xAPI Agent, e.g. {"mbox": "mailto:a@b.example"}')
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     erase.set_defaults(handler=cmd_erase)
+    _add_reports_parser(commands)
     return parser
 
 

@@ -294,6 +294,24 @@ def create_credential(storage, store_id, scopes=None, name="", admin=False, key=
     return key, secret
 
 
+ADMIN_KEY_TAKEN = ("LRS_ADMIN_KEY names an existing credential with another secret, store or scopes; "
+                   "revoke it or choose another key")
+
+
+def configured_admin_exists(storage, settings, store):
+    """True when LRS_ADMIN_KEY already names the admin credential it describes, False when it is
+    new; SystemExit (one line) when the key names some other credential, so that nothing re-keys
+    it silently. Reads only: the gunicorn master calls it before any worker starts."""
+    existing = storage.get_credential(settings.admin_key)
+    if existing is None:
+        return False
+    if not existing.revoked and store is not None and existing.store_id == store.id \
+            and "all" in existing.scopes and existing.admin \
+            and verify_secret(settings.admin_secret, existing.secret_hash):
+        return True
+    raise SystemExit(ADMIN_KEY_TAKEN)
+
+
 def ensure_admin(storage, settings, store_name="default", announce=print):
     """Start-up: make sure the default store exists and has an admin credential.
 
@@ -312,14 +330,8 @@ def ensure_admin(storage, settings, store_name="default", announce=print):
         except ValueError:          # another worker created it at the same moment
             store = storage.get_store(store_name)
     if settings.admin_key:
-        existing = storage.get_credential(settings.admin_key)
-        if existing and not existing.revoked and existing.store_id == store.id \
-                and "all" in existing.scopes and existing.admin \
-                and verify_secret(settings.admin_secret, existing.secret_hash):
+        if configured_admin_exists(storage, settings, store):
             return None
-        if existing:
-            raise SystemExit("LRS_ADMIN_KEY names an existing credential with another secret, "
-                             "store or scopes; revoke it or choose another key")
         try:
             create_credential(storage, store.id, ["all"], name="admin", admin=True,
                               key=settings.admin_key, secret=settings.admin_secret,

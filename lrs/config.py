@@ -60,7 +60,6 @@ class Settings:
     max_body_bytes: int = 20 * 1024 * 1024
     max_document_bytes: int = 2 * 1024 * 1024
     max_attachment_bytes: int = 16 * 1024 * 1024
-    max_json_depth: int = 64
     statement_page_limit: int = 500
     cors_origins: list = field(default_factory=lambda: ["*"])
     auth_cache_seconds: int = 30
@@ -96,7 +95,6 @@ class Settings:
             "LRS_MAX_BODY_BYTES": ("max_body_bytes", lambda n, v: _int(n, v, 1024)),
             "LRS_MAX_DOCUMENT_BYTES": ("max_document_bytes", lambda n, v: _int(n, v, 1)),
             "LRS_MAX_ATTACHMENT_BYTES": ("max_attachment_bytes", lambda n, v: _int(n, v, 1)),
-            "LRS_MAX_JSON_DEPTH": ("max_json_depth", lambda n, v: _int(n, v, 8)),
             "LRS_STATEMENT_PAGE_LIMIT": ("statement_page_limit", lambda n, v: _int(n, v, 1)),
             "LRS_CORS_ORIGINS": ("cors_origins", lambda n, v: _list(v)),
             "LRS_AUTH_CACHE_SECONDS": ("auth_cache_seconds", lambda n, v: _int(n, v, 0)),

@@ -63,9 +63,13 @@ class TooManyRequests(LRSError):
 
 
 class StorageUnavailable(LRSError):
-    """The database cannot be reached; answered 503 so that clients retry."""
+    """The database cannot be reached; answered 503 with Retry-After so that clients retry.
+
+    A second is long enough for a lock to clear or a replica-set election to end, short enough
+    that a content tool's learner does not wait for nothing (RFC 9110 section 10.2.3)."""
 
     status = 503
+    retry_after = 1
 
 
 class ConfigError(ValueError):

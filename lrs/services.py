@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from .admin.service import AdminService
 from .audit.service import AuditService
-from .auth import Authenticator
+from .auth import Authenticator, configured_admin_exists
 from .config import ConfigError, Settings
 from .errors import StorageUnavailable
 from .federation.forwarding import ForwardingService
@@ -134,6 +134,11 @@ def preflight(environ=None):
         load_signing_key(settings.signing_key_file, settings.signing_key_generate)
     storage = open_configured_storage(settings)
     try:
+        if settings.admin_key:                # a key taken by another credential stops the master
+            try:
+                configured_admin_exists(storage, settings, storage.get_store("default"))
+            except SystemExit as error:
+                raise ConfigError(str(error)) from None
         ForwardingService(storage, settings).check_secrets()      # refuse rules it cannot use
     finally:
         storage.close()

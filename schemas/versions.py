@@ -31,6 +31,7 @@ class VersionRules:
     # service rules (lrs.xapi)
     statement_version_default: str        # SVER-5: `version` of a statement stored without one
     conflicts_ignore_attachments: bool    # CMP-12: 2.0 equivalence ignores attachments
+    equivalence_ignores_timestamp: bool   # CMP-12: 2.0 equivalence ignores `timestamp` (1.0.3: CMP-5)
     profile_put_new_requires_precondition: bool   # CONC-11 (1.0.3) / CONC-12 (2.0)
     state_put_existing_conflicts: bool    # CONC-13 (1.0.3) / CONC-14 (2.0, also a setting)
     # HTTP rules (lrs.api)
@@ -47,6 +48,7 @@ RULES = {
         version_rule="SVER-2",
         statement_version_default="1.0.0",
         conflicts_ignore_attachments=False,
+        equivalence_ignores_timestamp=False,
         profile_put_new_requires_precondition=True,
         state_put_existing_conflicts=False,
         alternate_syntax=True),
@@ -59,6 +61,7 @@ RULES = {
         version_rule="SVER-3",
         statement_version_default="2.0.0",
         conflicts_ignore_attachments=True,
+        equivalence_ignores_timestamp=True,
         profile_put_new_requires_precondition=False,
         state_put_existing_conflicts=True,
         alternate_syntax=False),

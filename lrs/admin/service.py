@@ -19,6 +19,7 @@ from ..audit import acts
 from ..auth import (ADMIN_SCOPE, DEFAULT_SCOPES, SCOPES, Principal, create_credential, hash_generated_secret,
                     new_secret, parse_scopes)
 from ..errors import BadRequest, Conflict, NotFound
+from ..reports.rule import DEFAULT_RULE, load_rule, parse_rule, save_rule
 from ..store import UnchainedStatements
 from ..timeutil import format_ms, now_ms
 from ..xapi.agents import agent_key
@@ -325,6 +326,45 @@ class AdminService:
         answer = json.loads(result.body)
         answer["voided"] = False
         return answer
+
+    # --- reports (issue 13) -------------------------------------------------------------------------
+
+    def completion_rule(self, store):
+        """{"store": name, "rule": the store's completion rule, "default": whether it is the default}."""
+        store_info = self.store(store)
+        rule = load_rule(self.storage, store_info.id)
+        return {"store": store_info.name, "rule": rule.as_dict(), "default": rule == DEFAULT_RULE}
+
+    def set_completion_rule(self, store, fields):
+        """Set what counts as completion in a store's reports: `fields` (a dict) changes the default rule's
+        completion_verbs, success_verbs, failure_verbs, result_completion, result_success; None resets
+        it to the default."""
+        store_info = self.store(store)
+        if fields is None:
+            save_rule(self.storage, store_info.id, None)
+        else:
+            try:
+                rule = parse_rule(fields)
+            except BadRequest as error:
+                raise InvalidField("rule", error.message) from None
+            save_rule(self.storage, store_info.id, rule)
+        return self.completion_rule(store_info.name)
+
+    def report_grants(self, key):
+        """{"key": key, "stores": [names]}: the other stores whose reports the credential may read."""
+        credential = self._credential(key)
+        names = {s.id: s.name for s in self.storage.list_stores()}
+        return {"key": credential.key, "store": names.get(credential.store_id, credential.store_id),
+                "stores": sorted(names[i] for i in self.storage.report_grants(key) if i in names)}
+
+    def set_report_grants(self, key, stores):
+        """Let the credential read the reports of exactly these stores (names) besides its own (an agency
+        auditor reading several departments); [] takes every grant back."""
+        self._credential(key)
+        if not isinstance(stores, list) or not all(isinstance(name, str) for name in stores):
+            raise InvalidField("stores", "a list of store names")
+        self.storage.set_report_grants(key, [self.store(name, field="stores").id for name in stores])
+        return self.report_grants(key)
 
 
 def scope_choices():

@@ -10,6 +10,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 
 from ..admin.service import UNCHANGED, InvalidField, scope_choices
 from ..errors import BadRequest, Forbidden, LRSError
+from ..reports.rule import FLAGS, VERB_LISTS
 from . import INERT_CONTENT_HEADERS, _lrs_error, lrs
 from .params import parameters
 
@@ -187,3 +188,33 @@ def dead_letters(store, rule):
 def retry_dead_letters(store, rule):
     body = _body(("seqs",)) if request.content_length else {}
     return jsonify({"retried": admin().retry_dead_letters(store, rule, body.get("seqs"))})
+
+
+# --- reports (issue 13) -----------------------------------------------------------------------------------
+
+@admin_api.route("/stores/<name>/completion-rule", methods=["GET"])
+def completion_rule(name):
+    return jsonify(admin().completion_rule(name))
+
+
+@admin_api.route("/stores/<name>/completion-rule", methods=["PUT"])
+def set_completion_rule(name):
+    """The body's fields replace those of the default rule (lrs/reports/rule.py)."""
+    body = _body(VERB_LISTS + FLAGS)
+    return jsonify(admin().set_completion_rule(name, body))
+
+
+@admin_api.route("/stores/<name>/completion-rule", methods=["DELETE"])
+def reset_completion_rule(name):
+    return jsonify(admin().set_completion_rule(name, None))
+
+
+@admin_api.route("/credentials/<key>/report-stores", methods=["GET"])
+def report_grants(key):
+    return jsonify(admin().report_grants(key))
+
+
+@admin_api.route("/credentials/<key>/report-stores", methods=["PUT"])
+def set_report_grants(key):
+    body = _body(("stores",), required=("stores",))
+    return jsonify(admin().set_report_grants(key, body["stores"]))

@@ -470,15 +470,43 @@ def _reports_paths():
                                            "content": content},
                                    **_errors(PLAIN_HEADERS, *statuses)}}
         return {"get": operation, "head": dict(operation, summary=summary + " (headers only)")}
-    agent = _query("agent", "the learner (an xAPI Agent, JSON)", required=True, json_schema=_ref("Agent"))
+    agent = _query("agent", "the learner (an xAPI Agent, JSON); or give person", json_schema=_ref("Agent"))
+    person = _query("person", "the learner by every identifier of a Person object as GET /xapi/agents answers "
+                              "(JSON, lists of mbox, mbox_sha1sum, openid, account); or give agent",
+                    json_schema=_ref("Person"))
     report_format = _query("format", "json (default) or csv; `Accept: text/csv` also selects CSV",
                            schema={"type": "string", "enum": ["json", "csv"]})
+    stores = _query("stores", "store names, comma-separated (default: the credential's store); other stores "
+                              "than its own need a grant (403 otherwise)")
+    timestamp = {"type": "string", "format": "date-time"}
+    as_of = _query("as_of", "what the record showed at this time: statements stored then, voidings since ignored",
+                   schema=timestamp)
+    activity = _query("activity", "the activity's IRI", required=True, schema={"type": "string", "format": "iri"})
+    children = _query("include_children", "also every activity whose context names it as parent or grouping",
+                      schema={"type": "string", "enum": ["true", "false"]})
+
+    def period(required):
+        return [_query("since", "statements timestamped after this time", required=required, schema=timestamp),
+                _query("until", "statements timestamped at or before this time", required=required, schema=timestamp)]
+    table = {"application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}}}
     after = _query("after", "only checkpoints after this chain entry", schema={"type": "integer", "minimum": 0})
     return {
         "/reports/transcript": get(
             "one learner's transcript: a line per activity attempted, with the statement ids that prove it",
-            "the transcript", {"application/json": {"schema": {"type": "object"}},
-                               "text/csv": {"schema": {"type": "string"}}}, [agent, report_format]),
+            "the transcript", table, [agent, person, as_of, stores, report_format]),
+        "/reports/completions": get(
+            "one activity (and its children): who completed, passed, failed, is in progress, with dates and "
+            "scores; then (JSON) the completion rate, score distribution and median time to complete",
+            "a line per learner and activity, then the summary", table,
+            [activity, children] + period(False) + [stores, report_format]),
+        "/reports/history": get(
+            "completions, passes and failures in a period, by day, week or month, per store or per activity",
+            "a row per period (and store or activity)", table,
+            period(True) + [_query("by", "the bucket", schema={"type": "string", "enum": ["day", "week", "month"]}),
+                            dict(activity, required=False), children,
+                            _query("per", "rows per store (default) or per activity",
+                                   schema={"type": "string", "enum": ["store", "activity"]}),
+                            stores, report_format]),
         "/reports/audit/key": get(
             "the Ed25519 public key that verifies the signed checkpoints", "the public key (PEM)",
             {"application/x-pem-file": {"schema": {"type": "string"}}}, not_found=True),
@@ -515,6 +543,14 @@ ADMIN_OPERATIONS = [
     ("/admin/api/forwarding/{store}/{rule}", "delete", "remove a forwarding rule and its outbox"),
     ("/admin/api/forwarding/{store}/{rule}/dead-letters", "get", "the dead letters of a rule, with the answers"),
     ("/admin/api/forwarding/{store}/{rule}/dead-letters/retry", "post", "deliver dead letters again"),
+    ("/admin/api/stores/{name}/completion-rule", "get", "what counts as completion in the store's reports"),
+    ("/admin/api/stores/{name}/completion-rule", "put",
+     "set the completion rule: completion_verbs, success_verbs, failure_verbs, result_completion, result_success "
+     "(fields not given keep the default)"),
+    ("/admin/api/stores/{name}/completion-rule", "delete", "back to the default completion rule"),
+    ("/admin/api/credentials/{key}/report-stores", "get", "the other stores whose reports a credential may read"),
+    ("/admin/api/credentials/{key}/report-stores", "put",
+     "let a credential read the reports of exactly these other stores: {\"stores\": [names]}"),
     ("/admin/api/stores/{name}/erasures", "post", "erase a learner (a data-protection request): {\"agent\": an xAPI "
      "Agent}; their statements' content and their documents go, the audit chain records it (issue 13)"),
 ]
@@ -548,7 +584,7 @@ def _admin_paths():
                           **({"201": {"description": "created", "headers": PLAIN_HEADERS, "content": json_any}}
                              if method == "post" else {}),
                           **_errors(PLAIN_HEADERS, 400, 401, 403, 404, 409, 429, 503)}}
-        if method in ("post", "patch"):
+        if method in ("post", "patch", "put"):
             operation["requestBody"] = {"required": False, "content": {"application/json": {"schema": {
                 "type": "object"}}}}
         paths.setdefault(path, {})[method] = operation

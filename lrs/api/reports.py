@@ -2,6 +2,8 @@
 scope (or `all`) read their own store's reports. No xAPI version header is needed."""
 from flask import Blueprint, Response, g, jsonify, request
 
+from ..errors import BadRequest
+from ..reports.service import ReportService
 from . import INERT_CONTENT_HEADERS, lrs
 
 reports = Blueprint("reports", __name__, url_prefix="/reports")
@@ -32,8 +34,20 @@ def audit_checkpoints():
     return jsonify(lrs().audit.checkpoints(g.principal, request.args.to_dict()))
 
 
-@reports.route("/transcript", methods=["GET"])
-def transcript():
-    """One learner's transcript (agent=JSON), JSON or CSV (format=csv or Accept: text/csv), streamed."""
-    media_type, chunks = lrs().reports.transcript(g.principal, request.args.to_dict(), request.headers.get("Accept"))
-    return Response(chunks, mimetype=media_type)         # the chunks need no request context
+def _report(name):
+    """A report as JSON or CSV (format=csv or Accept: text/csv), streamed; lrs/reports/service.py."""
+    def handler():
+        params = request.args.to_dict(flat=False)
+        repeated = sorted(key for key, values in params.items() if len(values) > 1)
+        if repeated:
+            raise BadRequest("each parameter at most once: %s is repeated" % ", ".join(repeated))
+        media_type, chunks = getattr(lrs().reports, name)(g.principal, request.args.to_dict(),
+                                                          request.headers.get("Accept"))
+        return Response(chunks, mimetype=media_type)        # the chunks need no request context
+    handler.__name__ = name
+    handler.__doc__ = getattr(ReportService, name).__doc__
+    return handler
+
+
+for _name in ("transcript", "completions", "history"):
+    reports.add_url_rule("/" + _name, _name, _report(_name), methods=["GET"])

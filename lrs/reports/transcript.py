@@ -6,10 +6,11 @@ never return them), xAPI 1.0.3 and 2.0 statements alike. Times are the statement
 (when the learner did it), ties broken by the store's order. Per activity:
 
   first_attempt, last_attempt   earliest and latest timestamp of any of the learner's statements
-  completed                     earliest timestamp of a completion: verb completed, passed or
-                                mastered, or result.completion true
-  success                       the latest outcome stated: true for passed/mastered or
-                                result.success true, false for failed or result.success false;
+  completed                     earliest timestamp of a completion (the store's completion rule,
+                                lrs/reports/rule.py; by default verb completed, passed or
+                                mastered, or result.completion true)
+  success                       the latest outcome stated (by default true for passed/mastered or
+                                result.success true, false for failed or result.success false);
                                 null when no statement says
   best_scaled, latest_scaled    highest and latest result.score.scaled
   duration_seconds              sum of result.duration
@@ -18,23 +19,22 @@ never return them), xAPI 1.0.3 and 2.0 statements alike. Times are the statement
                                 as one)
   statements                    the ids of every statement the line stands on, in store order
 """
-import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
 from typing import Optional
 
 import schemas
 from schemas.versions import SUPPORTED_VERSIONS
 
-from ..store import StatementQuery
-from ..timeutil import format_ms
+from ..timeutil import datetime_to_ms, format_ms
 from ..xapi.agents import actor_keys
+from .rule import ADL, DEFAULT_RULE
+from .scan import loads, merged, scan
 
-ADL = "http://adlnet.gov/expapi/verbs/"
-COMPLETION_VERBS = {ADL + "completed", ADL + "passed", ADL + "mastered"}
-SUCCESS_VERBS, FAILURE_VERBS = {ADL + "passed", ADL + "mastered"}, {ADL + "failed"}
 ATTEMPT_VERBS = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
-PAGE = 1000
+VOIDED = ADL + "voided"
 COLUMNS = ("activity", "name", "first_attempt", "last_attempt", "completed", "success", "best_scaled",
            "latest_scaled", "duration_seconds", "attempts", "statements")
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
@@ -42,6 +42,23 @@ _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
 _DURATION_UNITS = (604800, 86400, 3600, 60, 1)
 
 
+@lru_cache(maxsize=4096)
+def _day(days):
+    return format_ms(days * 86_400_000)[:11]
+
+
+def iso(ms):
+    """format_ms(ms) (None for None), faster: a report formats a few times per line, millions of times."""
+    if ms is None:
+        return None
+    days, rest = divmod(ms, 86_400_000)
+    seconds, millis = divmod(rest, 1000)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return "%s%02d:%02d:%02d.%03dZ" % (_day(days), hours, minutes, seconds, millis)
+
+
+@lru_cache(maxsize=65536)                  # reports read millions of durations; far fewer distinct ones
 def duration_seconds(text):
     """Seconds of an ISO 8601 duration as xAPI allows it (PnW, PnDTnHnMnS); 0 when unreadable."""
     match = _DURATION.match(text or "")
@@ -50,7 +67,14 @@ def duration_seconds(text):
     return sum(float(value) * unit for value, unit in zip(match.groups(), _DURATION_UNITS) if value)
 
 
-def _timestamp_ms(text):
+def timestamp_ms(text):
+    """Milliseconds of a stored statement's timestamp (any supported version's syntax); None if unreadable."""
+    try:                                       # the common forms, fast; the stored text was validated
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        moment = None
+    if moment is not None and moment.tzinfo is not None:
+        return datetime_to_ms(moment)
     for version in SUPPORTED_VERSIONS:         # a stored statement met the syntax of its own version
         try:
             return schemas.parse_timestamp(text, version)
@@ -75,68 +99,100 @@ class Line:
     attempt_statements: int = 0
     registrations: set = field(default_factory=set)
     statements: list = field(default_factory=list)
+    keep_ids: bool = True                 # False: only count the statements (reports over many)
+    count: int = 0
+    completed_by: Optional[str] = None    # the id of the first completion
+    passed_ms: Optional[int] = None       # the first success
+    failures: int = 0
+    outcome_by: Optional[str] = None      # the id of the statement of the latest outcome
 
     @property
     def attempts(self):
         return self.attempt_statements or len(self.registrations)
 
-    def add(self, statement_id, seq, statement):
-        when = _timestamp_ms(statement.get("timestamp")) or 0
+    def add(self, statement_id, seq, statement, rule=DEFAULT_RULE, when=None):
+        """Count one of the learner's statements (`when`: its timestamp in ms, read when None)."""
+        if when is None:
+            when = timestamp_ms(statement.get("timestamp")) or 0
         order = (when, seq)
         verb = statement["verb"]["id"]
         result = statement.get("result", {})
-        self.statements.append(statement_id)
-        self.first_ms = when if self.first_ms is None else min(self.first_ms, when)
-        self.last_ms = when if self.last_ms is None else max(self.last_ms, when)
-        if verb in COMPLETION_VERBS or result.get("completion") is True:
-            self.completed_ms = when if self.completed_ms is None else min(self.completed_ms, when)
-        outcome = True if verb in SUCCESS_VERBS else False if verb in FAILURE_VERBS else result.get("success")
+        self.count += 1
+        if self.keep_ids:
+            self.statements.append(statement_id)
+        if self.first_ms is None or when < self.first_ms:
+            self.first_ms = when
+        if self.last_ms is None or when > self.last_ms:
+            self.last_ms = when
+        if rule.completes(verb, result) and (self.completed_ms is None or when < self.completed_ms):
+            self.completed_ms, self.completed_by = when, statement_id
+        outcome = rule.outcome(verb, result)
         if outcome is not None and order >= self.success_at:
-            self.success, self.success_at = bool(outcome), order
-        scaled = result.get("score", {}).get("scaled")
-        if scaled is not None:
-            self.best_scaled = scaled if self.best_scaled is None else max(self.best_scaled, scaled)
-            if order >= self.latest_at:
-                self.latest_scaled, self.latest_at = scaled, order
-        self.duration_seconds += duration_seconds(result.get("duration"))
+            self.success, self.success_at, self.outcome_by = outcome, order, statement_id
+        if outcome is True and (self.passed_ms is None or when < self.passed_ms):
+            self.passed_ms = when
+        if outcome is False:
+            self.failures += 1
+        if "score" in result:
+            scaled = result["score"].get("scaled")
+            if scaled is not None:
+                if self.best_scaled is None or scaled > self.best_scaled:
+                    self.best_scaled = scaled
+                if order >= self.latest_at:
+                    self.latest_scaled, self.latest_at = scaled, order
+        if "duration" in result:
+            self.duration_seconds += duration_seconds(result["duration"])
         if verb in ATTEMPT_VERBS:
             self.attempt_statements += 1
-        self.registrations.add(statement.get("context", {}).get("registration", "").lower())
+        elif not self.attempt_statements:       # distinct registrations count only without attempt verbs
+            self.registrations.add(statement.get("context", {}).get("registration", "").lower())
 
     def row(self):
         """The line as the report shows it (JSON values; times as ISO 8601 UTC)."""
-        def time(ms):
-            return format_ms(ms) if ms is not None else None
-        return {"activity": self.activity, "name": self.name, "first_attempt": time(self.first_ms),
-                "last_attempt": time(self.last_ms), "completed": time(self.completed_ms), "success": self.success,
+        return {"activity": self.activity, "name": self.name, "first_attempt": iso(self.first_ms),
+                "last_attempt": iso(self.last_ms), "completed": iso(self.completed_ms), "success": self.success,
                 "best_scaled": self.best_scaled, "latest_scaled": self.latest_scaled,
                 "duration_seconds": round(self.duration_seconds, 3), "attempts": self.attempts,
                 "statements": self.statements}
 
 
-def _display_name(definition):
+def display_name(definition):
     names = (definition or {}).get("name") or {}
     return names.get("en-US") or names.get("en") or next(iter(names.values()), None)
 
 
-def transcript(storage, store_id, learner_key):
-    """[Line] of the learner (an agent key, lrs.xapi.agents.agent_key), by first attempt."""
-    lines, mark = {}, 0
-    while True:
-        page = storage.query_statements(store_id, StatementQuery(filters=[("agent", learner_key)], ascending=True,
-                                                                 limit=PAGE, after_seq=mark))
-        for stored in page.statements:
-            mark = stored.seq
-            statement = json.loads(stored.body)
-            obj = statement["object"]
-            if obj.get("objectType", "Activity") != "Activity" or learner_key not in actor_keys(statement["actor"]):
-                continue
-            line = lines.get(obj["id"])
-            if line is None:
-                line = lines[obj["id"]] = Line(obj["id"])
-            line.add(stored.id, stored.seq, statement)
-        if not page.more:
-            break
+def transcript(storage, store_id, learner_keys, rule=DEFAULT_RULE, as_of_ms=None):
+    """[Line] of the learner, by first attempt. `learner_keys`: the agent keys (lrs.xapi.agents.agent_key)
+    that all name the learner (one IFI, or every IFI of a Person). With `as_of_ms`, what the record showed
+    then: the statements stored at or before it, those voided by a voiding stored later included."""
+    keys = set(learner_keys)
+    scans = [scan(storage, store_id, [("agent", key)], stored_until_ms=as_of_ms) for key in sorted(keys)]
+    if as_of_ms is not None:
+        scans.append(voided_after(storage, store_id, as_of_ms))
+    lines = {}
+    for stored in merged(*scans):
+        statement = loads(stored.body)
+        obj = statement["object"]
+        if obj.get("objectType", "Activity") != "Activity" or keys.isdisjoint(actor_keys(statement["actor"])):
+            continue
+        line = lines.get(obj["id"])
+        if line is None:
+            line = lines[obj["id"]] = Line(obj["id"])
+        line.add(stored.id, stored.seq, statement, rule)
     for line in lines.values():
-        line.name = _display_name(storage.get_activity_definition(store_id, line.activity))
+        line.name = display_name(storage.get_activity_definition(store_id, line.activity))
     return sorted(lines.values(), key=lambda line: (line.first_ms, line.activity))
+
+
+def voided_after(storage, store_id, as_of_ms):
+    """The StoredStatements, in seq order, stored at or before as_of_ms and voided only by voiding
+    statements stored after it: at that time they still counted."""
+    later = {loads(stored.body)["object"]["id"].lower()
+             for stored in scan(storage, store_id, [("verb", VOIDED)], stored_after_ms=as_of_ms)}
+    if not later:
+        return []
+    earlier = {loads(stored.body)["object"]["id"].lower()
+               for stored in scan(storage, store_id, [("verb", VOIDED)], stored_until_ms=as_of_ms)}
+    found = storage.get_statements(store_id, sorted(later - earlier))
+    return sorted((stored for stored in found.values() if stored.stored_ms <= as_of_ms and not stored.is_voiding),
+                  key=lambda stored: stored.seq)

@@ -530,3 +530,20 @@ class StorageBackend(ABC):
     @abstractmethod
     def save_pull_cursor(self, cursor: PullCursor):
         """Keep the cursor, replacing the store's previous one for the same source."""
+
+    # reports (issue 13): per-store report settings and cross-store report grants
+    @abstractmethod
+    def get_store_setting(self, store_id, name) -> Optional[str]:
+        """The text kept under `name` for the store (e.g. its completion rule), or None."""
+
+    @abstractmethod
+    def set_store_setting(self, store_id, name, value):
+        """Keep `value` (text) under `name` for the store, replacing the previous; None removes it."""
+
+    @abstractmethod
+    def report_grants(self, key) -> list:
+        """The ids of the other stores whose reports the credential `key` may read, sorted."""
+
+    @abstractmethod
+    def set_report_grants(self, key, store_ids):
+        """Replace the stores whose reports the credential `key` may read (an empty list: none)."""

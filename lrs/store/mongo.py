@@ -896,3 +896,27 @@ class MongoStorage(StorageBackend):
             {"_id": {"store": cursor.store_id, "source": cursor.source}},
             {"stored_ms": int(cursor.stored_ms), "ids": list(cursor.ids), "updated_ms": int(cursor.updated_ms)},
             upsert=True)
+
+    # --- reports (issue 13) -------------------------------------------------------------
+
+    @_guarded
+    def get_store_setting(self, store_id, name):
+        d = self.db.store_settings.find_one({"_id": {"store": store_id, "name": name}})
+        return d["value"] if d else None
+
+    @_guarded
+    def set_store_setting(self, store_id, name, value):
+        if value is None:
+            self.db.store_settings.delete_one({"_id": {"store": store_id, "name": name}})
+        else:
+            self.db.store_settings.replace_one({"_id": {"store": store_id, "name": name}}, {"value": value},
+                                               upsert=True)
+
+    @_guarded
+    def report_grants(self, key):
+        d = self.db.report_grants.find_one({"_id": key})
+        return sorted(d["stores"]) if d else []
+
+    @_guarded
+    def set_report_grants(self, key, store_ids):
+        self.db.report_grants.replace_one({"_id": key}, {"stores": sorted(set(store_ids))}, upsert=True)

@@ -238,6 +238,18 @@ MIGRATIONS = [
             PRIMARY KEY (store_id, source))""",
     ],
     [
+        # reports (issue 13): per-store settings (the completion rule) and cross-store report grants
+        """CREATE TABLE store_settings (
+            store_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (store_id, name)) WITHOUT ROWID""",
+        """CREATE TABLE report_grants (
+            key TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            PRIMARY KEY (key, store_id)) WITHOUT ROWID""",
+    ],
+    [
         # the audit chain (issue 13) records documents, administrative acts, erasures, backfills:
         # a document entry's readable key (not hashed; blanked by an erasure), an index of the
         # entries that are not statements, and the erasure that removed a statement's content
@@ -1513,3 +1525,32 @@ class SQLiteStorage(StorageBackend):
             conn.execute("INSERT OR REPLACE INTO pull_cursors (store_id, source, stored_ms, ids, updated_ms) "
                          "VALUES (?, ?, ?, ?, ?)", (cursor.store_id, cursor.source, int(cursor.stored_ms),
                                                    json.dumps(list(cursor.ids)), int(cursor.updated_ms)))
+
+    # --- reports (issue 13) -------------------------------------------------------------
+
+    @_translated
+    def get_store_setting(self, store_id, name):
+        row = self._read("SELECT value FROM store_settings WHERE store_id = ? AND name = ?",
+                         (store_id, name)).fetchone()
+        return row[0] if row else None
+
+    @_translated
+    def set_store_setting(self, store_id, name, value):
+        with self._write() as conn:
+            if value is None:
+                conn.execute("DELETE FROM store_settings WHERE store_id = ? AND name = ?", (store_id, name))
+            else:
+                conn.execute("INSERT OR REPLACE INTO store_settings (store_id, name, value) VALUES (?, ?, ?)",
+                             (store_id, name, value))
+
+    @_translated
+    def report_grants(self, key):
+        return [row[0] for row in self._read("SELECT store_id FROM report_grants WHERE key = ? ORDER BY store_id",
+                                             (key,))]
+
+    @_translated
+    def set_report_grants(self, key, store_ids):
+        with self._write() as conn:
+            conn.execute("DELETE FROM report_grants WHERE key = ?", (key,))
+            conn.executemany("INSERT OR IGNORE INTO report_grants (key, store_id) VALUES (?, ?)",
+                             [(key, store_id) for store_id in store_ids])

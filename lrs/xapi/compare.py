@@ -15,17 +15,19 @@ _TIMESTAMP_SYNTAX = LENIENT_TIMESTAMPS
 _DURATION_SECONDS = re.compile(r"(\d+)\.(\d+)S$")
 
 
-def equivalent(incoming, stored, ignore_attachments=False):
+def equivalent(incoming, stored, ignore_attachments=False, ignore_timestamp=False):
     """True when the statements are the same under CMP-4..CMP-15.
 
     `ignore_attachments` is set for signature comparison (CMP-11) and under 2.0 (CMP-12), and
     then holds for a SubStatement's attachments too ("all attachments", CMP-12).
-    A `timestamp` is compared only when both carry one (the LRS fills it in, CMP-5); a
-    SubStatement's timestamp is never filled in, so it is always compared.
+    `ignore_timestamp` is set under 2.0 (CMP-12): the statement's `timestamp` is not compared at
+    all. Otherwise a `timestamp` is compared only when both carry one (the LRS fills it in,
+    CMP-5). A SubStatement's timestamp is the learner's own data, never filled in by an LRS,
+    so it is always compared (CMP-13).
     Neither argument is changed: each property is read once and reduced into a new value.
     """
     skip = set(_LRS_ASSIGNED)
-    if "timestamp" not in incoming or "timestamp" not in stored:
+    if ignore_timestamp or "timestamp" not in incoming or "timestamp" not in stored:
         skip.add("timestamp")
     return _comparable(incoming, skip, ignore_attachments) == _comparable(stored, skip, ignore_attachments)
 

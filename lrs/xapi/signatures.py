@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from schemas.versions import RULES
+
 from ..errors import BadRequest
 from .compare import equivalent
 from .jsonbody import loads
@@ -70,7 +72,8 @@ def _check_one(statement, attachment, attachment_data, version):
         _verify(header["x5c"], ALGORITHMS[algorithm], signing_input, signature)
     # both sides are validated statements: an error in the comparison is a defect of the LRS,
     # never a reason to call the signature wrong (issue 17: it once hid a crash as a 400)
-    if not equivalent(signed, statement, ignore_attachments=True):
+    if not equivalent(signed, statement, ignore_attachments=True,
+                      ignore_timestamp=RULES[version].equivalence_ignores_timestamp):
         raise _Rejected("the JWS payload is not the same statement as the one received (SIG-7, "
                         "CMP-11, CMP-12)")
 

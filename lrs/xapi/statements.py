@@ -204,13 +204,14 @@ class StatementService:
     def _without_existing(self, store_id, records, statements, version):
         """[(record, statement)] not stored yet; 409 if a stored one differs (SPUT-6, SPOST-4, CMP-2)."""
         existing = self.storage.get_statements(store_id, [r.id for r in records])
-        ignore_attachments = RULES[version].conflicts_ignore_attachments
+        rules = RULES[version]
         new = []
         for record, statement in zip(records, statements):
             stored = existing.get(record.id)
             if stored is None:
                 new.append((record, statement))
-            elif stored.erased or not equivalent(statement, json.loads(stored.body), ignore_attachments):
+            elif stored.erased or not equivalent(statement, json.loads(stored.body), rules.conflicts_ignore_attachments,
+                                                 rules.equivalence_ignores_timestamp):
                 # an erased statement (issue 13) is never stored again and shows nothing of itself
                 raise Conflict("statement %s is already stored with different content; statements "
                                "cannot be changed (SPUT-6, SPOST-4)" % record.id)

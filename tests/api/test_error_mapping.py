@@ -27,6 +27,11 @@ def test_storage_unavailable_from_the_store_answers_503_with_the_version_header(
     assert response.headers["X-Experience-API-Version"] == "1.0.3"                     # VER-10
 
 
+def test_storage_unavailable_tells_the_client_when_to_retry(app, client, monkeypatch):
+    _store_fails_with(app, monkeypatch, "get_activity_definition", StorageUnavailable("the database is down"))
+    assert client.get(ACTIVITY).headers["Retry-After"] == "1"
+
+
 def test_storage_unavailable_is_counted_as_a_database_error(app, client, monkeypatch):
     before = metric(client, "lrs_database_errors_total")
     _store_fails_with(app, monkeypatch, "get_agent_names", StorageUnavailable("the database is down"))

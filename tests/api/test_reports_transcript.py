@@ -57,15 +57,15 @@ FIXTURE_20 = [      # a podcast heard through a 2.0 player; its completion was v
 ]
 
 EXPECTED = [
-    {"activity": VIDEO, "name": "Fire safety video", "first_attempt": "2026-03-01T09:00:00.000Z",
+    {"store": "default", "activity": VIDEO, "name": "Fire safety video", "first_attempt": "2026-03-01T09:00:00.000Z",
      "last_attempt": "2026-03-01T09:05:00.000Z", "completed": "2026-03-01T09:05:00.000Z", "success": None,
      "best_scaled": None, "latest_scaled": None, "duration_seconds": 270.0, "attempts": 1,
      "statements": [_id(1), _id(2)]},
-    {"activity": QUIZ, "name": "Fire safety quiz", "first_attempt": "2026-03-02T10:00:00.000Z",
+    {"store": "default", "activity": QUIZ, "name": "Fire safety quiz", "first_attempt": "2026-03-02T10:00:00.000Z",
      "last_attempt": "2026-03-05T10:00:00.000Z", "completed": "2026-03-03T10:08:00.000Z", "success": True,
      "best_scaled": 0.85, "latest_scaled": 0.7, "duration_seconds": 1620.0, "attempts": 3,
      "statements": [_id(3), _id(4), _id(5), _id(6), _id(8), _id(9)]},
-    {"activity": PODCAST, "name": "Episode 1", "first_attempt": "2026-03-04T07:00:00.000Z",
+    {"store": "default", "activity": PODCAST, "name": "Episode 1", "first_attempt": "2026-03-04T07:00:00.000Z",
      "last_attempt": "2026-03-04T07:00:00.000Z", "completed": None, "success": None,
      "best_scaled": None, "latest_scaled": None, "duration_seconds": 1200.0, "attempts": 1,
      "statements": [_id(10)]},
@@ -116,11 +116,12 @@ def test_a_learner_with_no_statements_has_an_empty_transcript(auditor):
 
 
 @pytest.mark.parametrize("query, words", [
-    ("", "agent parameter is required"),
+    ("", "give the learner as exactly one of agent"),
     ("?agent=%7Bnot-json", "agent"),
     ("?agent=" + quote(json.dumps({"name": "no identifier"})), "agent"),
     ("?agent=" + quote(json.dumps(ANA)) + "&format=xml", "format must be json or csv"),
-    ("?agent=" + quote(json.dumps(ANA)) + "&as_of=yesterday", "unknown parameter"),
+    ("?agent=" + quote(json.dumps(ANA)) + "&as_of=yesterday", "as_of must be an ISO 8601 timestamp"),
+    ("?agent=" + quote(json.dumps(ANA)) + "&since=2026-03-01T00:00:00Z", "unknown parameter(s) for transcript: since"),
 ])
 def test_bad_parameters_are_400_with_a_message(auditor, query, words):
     response = auditor.get("/reports/transcript" + query)

@@ -63,6 +63,21 @@ def test_duration_differing_only_beyond_hundredths_is_accepted_under_2_0_CMP_12_
     assert response.status_code == 200, response.data
 
 
+def test_a_payload_with_another_timestamp_is_accepted_under_2_0_CMP_12(client20):
+    original = statement(timestamp="2026-01-01T12:00:00.000Z")
+    payload = statement(timestamp="2026-01-01T12:05:00.000Z")
+    response = post_signed(client20, original, sign(payload, x5c=False))
+    assert response.status_code == 200, response.data
+
+
+def test_a_payload_with_another_timestamp_is_rejected_under_1_0_3_SIG_7_CMP_11(client):
+    original = statement(timestamp="2026-01-01T12:00:00.000Z")
+    payload = statement(timestamp="2026-01-01T12:05:00.000Z")
+    response = post_signed(client, original, sign(payload, x5c=False))
+    assert response.status_code == 400
+    assert "SIG-7" in error_message(response)
+
+
 def test_text_plain_signature_is_rejected_SIG_2_STRICT_21(client):
     original = statement()
     response = post_signed(client, original, sign(original), content_type="text/plain")

@@ -91,3 +91,25 @@ def test_substatement_attachments_are_compared_under_1_0_3_CMP_13(client, method
     client, sent = sent_once(client, "1.0.3", method, attachments=[_substatement_attachment("one")])
     again = dict(sent, object=substatement(attachments=[_substatement_attachment("two")]))
     assert send(client, method, again) == 409
+
+
+def timestamped_once(client, version, method):
+    """(client of the version, a statement with a timestamp) after a first send that succeeded."""
+    client = client.with_version(version)
+    sent = statement(id=str(uuid.uuid4()), timestamp="2026-01-01T12:00:00.000Z")
+    assert send(client, method, sent) == SUCCESS[method]
+    return client, sent
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+def test_a_resend_with_another_timestamp_is_the_same_statement_under_2_0_CMP_12(client20, method):
+    client20, sent = timestamped_once(client20, "2.0.0", method)
+    first = stored(client20, sent["id"])
+    assert send(client20, method, dict(sent, timestamp="2026-03-05T09:30:00.000Z")) == SUCCESS[method]
+    assert stored(client20, sent["id"]) == first                                # nothing changed (CMP-2)
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+def test_a_resend_with_another_timestamp_is_a_conflict_under_1_0_3_CMP_7(client, method):
+    client, sent = timestamped_once(client, "1.0.3", method)
+    assert send(client, method, dict(sent, timestamp="2026-03-05T09:30:00.000Z")) == 409

@@ -1,5 +1,5 @@
 """A SQLite database written by the release before documents, acts and erasures entered the
-audit chain (schema 6) is upgraded on opening (the migration that adds chain.detail, the
+audit chain is upgraded on opening (the migration that adds chain.detail, the
 chain_marks index and statements.erased) and its chain, statement entries in the unchanged
 format, still verifies and grows on (issue 13)."""
 import json
@@ -13,12 +13,13 @@ from lrs.store.sqlite import MIGRATIONS
 
 from .conftest import make_record
 
-BEFORE = 6              # the schema version of the previous release
+# the schema version before the migration that brought documents, acts and erasures into the chain
+BEFORE = next(number for number, migration in enumerate(MIGRATIONS) if any("chain_marks" in sql for sql in migration))
 STORE = "0123456789abcdef0123456789abcdef"
 
 
 def _old_database(path, statements):
-    """A schema-6 file holding `statements` bodies, chained as the previous release chained them."""
+    """A file of schema BEFORE holding `statements` bodies, chained as the previous release chained them."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     for number, migration in enumerate(MIGRATIONS[:BEFORE], start=1):

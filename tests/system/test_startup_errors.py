@@ -49,3 +49,22 @@ def test_a_weak_admin_secret_ends_start_up_with_one_line_issue_11(tmp_path):
     assert len(errors) == 1 and "LRS_ADMIN_SECRET is too weak" in errors[0]
     assert "password" not in result.stderr + result.stdout           # the secret is never echoed
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_admin_key_taken_by_another_secret_ends_start_up_in_the_master_with_one_line(tmp_path):
+    """Before, each worker stopped on it and gunicorn kept restarting them; now the master's check
+    refuses it once, with nothing changed in the database."""
+    first = {"LRS_ADMIN_KEY": "ops", "LRS_ADMIN_SECRET": "first-Secret-value-12345"}
+    from lrs.auth import ensure_admin
+    from lrs.config import Settings
+    from lrs.store import open_storage
+    settings = Settings.from_env(dict(first, LRS_DATABASE_URL="sqlite:///" + str(tmp_path / "lrs.sqlite3")))
+    storage = open_storage(settings.database_url)
+    ensure_admin(storage, settings)
+    storage.close()
+    result = start({"LRS_ADMIN_KEY": "ops", "LRS_ADMIN_SECRET": "second-Secret-value-6789"}, tmp_path)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("lrs: cannot start:")]
+    assert len(errors) == 1 and "LRS_ADMIN_KEY names an existing credential" in errors[0]
+    assert "second-Secret" not in result.stderr + result.stdout
+    assert "Booting worker" not in result.stderr                       # refused before any worker

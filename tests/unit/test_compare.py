@@ -144,3 +144,15 @@ def test_comparing_changes_neither_statement_and_gives_the_same_answer_again_iss
     assert equivalent(one, two) and equivalent(one, two)
     assert equivalent(one, two, ignore_attachments=True)
     assert one == before and two == before
+
+
+def test_another_instant_is_equivalent_when_the_timestamp_is_ignored_CMP_12():
+    assert equivalent(BASE, changed(timestamp="2027-06-30T08:00:00.000Z"), ignore_timestamp=True)
+
+
+def test_ignoring_the_timestamp_still_compares_a_substatement_timestamp_CMP_12_CMP_13():
+    sub = {"objectType": "SubStatement", "actor": {"mbox": "mailto:s@x.gov"},
+           "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+           "object": {"id": "http://example.gov/s"}, "timestamp": "2026-01-01T12:00:00.000Z"}
+    later = dict(sub, timestamp="2026-01-01T12:00:00.001Z")
+    assert not equivalent(changed(object=sub), changed(object=later), ignore_timestamp=True)

@@ -1,0 +1,305 @@
+"""Completions of one activity and completion history (issue 13). No Flask here: the HTTP layer
+(lrs/reports/service.py) and the console call `completions` and `history`.
+
+Which statements: those whose object is the activity; with include_children also those whose
+context.contextActivities.parent or .grouping names it (a course and its modules, or a goal used as
+grouping). They are found through the store's `related_activity` index (QRY-18) and read page by
+page in store order. Voided statements never count (the store's queries never return them).
+
+Who: a statement counts for its actor when an Agent, for each member of a Group that lists
+members, else for the identified Group itself.
+
+When: a period (since exclusive, until inclusive, as xAPI's) selects statements by `timestamp`,
+when the learner did it (see lrs/reports/scan.py for how far back the store is read).
+
+What: the store's completion rule (lrs/reports/rule.py). Each learner and activity is one line
+(lrs/reports/transcript.py Line) with a status:
+  passed        some statement stated success
+  failed        some statement stated failure, none success
+  completed     a completion, no outcome stated
+  in progress   statements, but neither completion nor outcome
+"""
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+
+from ..timeutil import datetime_to_ms, format_ms
+from ..xapi.agents import agent_key, identifier_only
+from .rule import load_rule
+from .scan import CLOCK_SKEW_MS, loads, scan
+from .transcript import Line, display_name, iso, timestamp_ms
+
+STATUSES = ("passed", "failed", "completed", "in progress")
+COMPLETION_COLUMNS = ("store", "learner", "learner_name", "activity", "name", "status", "first_attempt",
+                      "last_attempt", "completed", "passed", "best_scaled", "latest_scaled", "attempts",
+                      "duration_seconds", "seconds_to_complete", "statements", "completed_by", "outcome_by")
+BY = ("day", "week", "month")
+PER = ("store", "activity")
+HISTORY_COLUMNS = ("period", "start", "store", "activity", "completions", "passed", "failed", "learners")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Statements with since_ms < timestamp <= until_ms (either bound may be None)."""
+
+    since_ms: int = None
+    until_ms: int = None
+
+    def holds(self, when):
+        return (self.since_ms is None or when > self.since_ms) and (self.until_ms is None or when <= self.until_ms)
+
+    def stored_after_ms(self):
+        return None if self.since_ms is None else max(0, self.since_ms - CLOCK_SKEW_MS)
+
+
+def learners(actor):
+    """[(agent key, Agent)] a statement of this actor counts for."""
+    members = actor.get("member") if actor.get("objectType") == "Group" else None
+    if not members:
+        key = agent_key(actor)
+        return [(key, actor)] if key else []
+    return [(key, member) for key, member in ((agent_key(member), member) for member in members) if key]
+
+
+def shown(agent):
+    """The learner as a report shows it: the identifier and the name."""
+    view = identifier_only(agent)
+    view.pop("objectType", None)
+    if agent.get("name"):
+        view["name"] = agent["name"]
+    return view
+
+
+def names_as_parent_or_grouping(statement, activity):
+    """True when the statement's contextActivities.parent or .grouping names `activity`."""
+    lists = statement.get("context", {}).get("contextActivities")
+    if lists:
+        for name in ("parent", "grouping"):
+            for listed in lists.get(name, ()):
+                if listed["id"] == activity:
+                    return True
+    return False
+
+
+def reported_activity(statement, activity, include_children):
+    """The id of the statement's object when the statement belongs to the report of `activity`."""
+    obj = statement["object"]
+    if obj.get("objectType", "Activity") != "Activity":
+        return None
+    if obj["id"] == activity or (include_children and names_as_parent_or_grouping(statement, activity)):
+        return obj["id"]
+    return None
+
+
+def _statements(storage, store_id, activity, include_children, period):
+    """(statement id, seq, statement JSON, timestamp ms) of the report's statements in the period: those
+    of `activity` (every statement about an activity when None)."""
+    filters = [] if activity is None else [("related_activity" if include_children else "activity", activity)]
+    for stored in scan(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
+        statement = loads(stored.body)
+        if activity is None:
+            if statement["object"].get("objectType", "Activity") != "Activity":
+                continue
+        elif reported_activity(statement, activity, include_children) is None:
+            continue
+        when = timestamp_ms(statement.get("timestamp")) or stored.stored_ms
+        if period.holds(when):
+            yield stored.id, stored.seq, statement, when
+
+
+@dataclass
+class CompletionLine:
+    store: object            # StoreInfo
+    learner_key: str
+    learner: dict
+    line: Line
+
+    @cached_property
+    def status(self):
+        line = self.line
+        if line.passed_ms is not None:
+            return "passed"
+        if line.failures:
+            return "failed"
+        return "completed" if line.completed_ms is not None else "in progress"
+
+    @cached_property
+    def seconds_to_complete(self):
+        if self.line.completed_ms is None:
+            return None
+        return max(0, self.line.completed_ms - self.line.first_ms) / 1000.0
+
+    def row(self):
+        """The line as the report shows it (JSON values; times ISO 8601 UTC)."""
+        line = self.line
+        return {"store": self.store.name, "learner": self.learner, "learner_name": self.learner.get("name"),
+                "activity": line.activity, "name": line.name, "status": self.status,
+                "first_attempt": iso(line.first_ms), "last_attempt": iso(line.last_ms),
+                "completed": iso(line.completed_ms), "passed": iso(line.passed_ms),
+                "best_scaled": line.best_scaled, "latest_scaled": line.latest_scaled, "attempts": line.attempts,
+                "duration_seconds": round(line.duration_seconds, 3), "seconds_to_complete": self.seconds_to_complete,
+                "statements": line.count, "completed_by": line.completed_by, "outcome_by": line.outcome_by}
+
+
+class Summary:
+    """The figures over the lines: counts by status, completion rate (lines with a completion / lines), the
+    distribution of the best scaled scores in tenths (from 0.0 to 1.0, the last tenth including 1.0; negative
+    scores counted apart), their mean, and the median seconds from first attempt to first completion."""
+
+    def __init__(self):
+        self.counts = {status: 0 for status in STATUSES}
+        self.buckets, self.below_zero, self.scores, self.score_sum = [0] * 10, 0, 0, 0.0
+        self.lines, self.completed, self.times, self.learners = 0, 0, [], set()
+
+    def add(self, entry):
+        line = entry.line
+        self.lines += 1
+        self.counts[entry.status] += 1
+        self.learners.add((entry.store.id, entry.learner_key))
+        if line.completed_ms is not None:
+            self.completed += 1
+            self.times.append(entry.seconds_to_complete)
+        scaled = line.best_scaled
+        if scaled is not None:
+            self.scores += 1
+            self.score_sum += scaled
+            if scaled < 0:
+                self.below_zero += 1
+            else:
+                self.buckets[min(9, int(round(scaled * 1000)) // 100)] += 1
+
+    def as_dict(self, scanned):
+        return {"statements_scanned": scanned, "lines": self.lines, "learners": len(self.learners),
+                "completed": self.completed, "passed": self.counts["passed"], "failed": self.counts["failed"],
+                "in_progress": self.counts["in progress"], "completed_without_outcome": self.counts["completed"],
+                "completion_rate": round(self.completed / self.lines, 4) if self.lines else None,
+                "score_distribution": [{"from": n / 10, "to": (n + 1) / 10, "count": self.buckets[n]}
+                                       for n in range(10)],
+                "scores_below_zero": self.below_zero,
+                "mean_best_scaled": round(self.score_sum / self.scores, 4) if self.scores else None,
+                "median_seconds_to_complete": statistics.median(self.times) if self.times else None}
+
+
+@dataclass
+class Completions:
+    """The completions report. `lines()` reads the stores (once) and yields a CompletionLine per
+    learner and activity, by store, activity and learner; `summary` is filled as they are read."""
+
+    storage: object
+    stores: list                      # [StoreInfo]
+    activity: str
+    include_children: bool = False
+    period: Period = Period()
+    rules: dict = None                # {store id: CompletionRule}; default: each store's own
+    scanned: int = 0
+    _summary: Summary = field(default_factory=Summary)
+
+    def lines(self):
+        for store in self.stores:
+            rule = (self.rules or {}).get(store.id) or load_rule(self.storage, store.id)
+            found = {}
+            for statement_id, seq, statement, when in _statements(self.storage, store.id, self.activity,
+                                                                  self.include_children, self.period):
+                self.scanned += 1
+                activity = statement["object"]["id"]
+                for key, agent in learners(statement["actor"]):
+                    entry = found.get((key, activity))
+                    if entry is None:
+                        entry = found[(key, activity)] = CompletionLine(store, key, shown(agent),
+                                                                        Line(activity, keep_ids=False))
+                    entry.line.add(statement_id, seq, statement, rule, when)
+            names = {}
+            for (key, activity) in sorted(found, key=lambda pair: (pair[1] != self.activity, pair[1], pair[0])):
+                entry = found.pop((key, activity))
+                if activity not in names:
+                    names[activity] = display_name(self.storage.get_activity_definition(store.id, activity))
+                entry.line.name = names[activity]
+                self._summary.add(entry)
+                yield entry
+
+    @property
+    def summary(self):
+        """The figures over the lines read so far (all of them once lines() is exhausted)."""
+        return self._summary.as_dict(self.scanned)
+
+
+def completions(storage, stores, activity, include_children=False, since_ms=None, until_ms=None, rules=None):
+    """The Completions report of `activity` over `stores` ([StoreInfo]); iterate .lines() (CompletionLine,
+    .row() for the report's dict), then read .summary."""
+    return Completions(storage, list(stores), activity, include_children, Period(since_ms, until_ms), rules)
+
+
+# --- history --------------------------------------------------------------------------------------
+
+def bucket_start(ms, by):
+    """The start (UTC datetime) of the day, ISO week (from Monday) or month holding `ms`."""
+    moment = datetime.fromtimestamp(ms / 1000.0, timezone.utc)
+    day = datetime(moment.year, moment.month, moment.day, tzinfo=timezone.utc)
+    if by == "day":
+        return day
+    if by == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def _next_bucket(start, by):
+    if by == "day":
+        return start + timedelta(days=1)
+    if by == "week":
+        return start + timedelta(days=7)
+    return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+
+
+def _label(start, by):
+    return start.strftime("%Y-%m") if by == "month" else start.strftime("%Y-%m-%d")
+
+
+def buckets(since_ms, until_ms, by):
+    """[start datetime] of every bucket the period (since_ms, until_ms] touches."""
+    start, last, found = bucket_start(since_ms + 1, by), bucket_start(until_ms, by), []
+    while start <= last:
+        found.append(start)
+        start = _next_bucket(start, by)
+    return found
+
+
+def history(storage, stores, since_ms, until_ms, by="month", activity=None, include_children=False, per="store",
+            rules=None):
+    """Completions in the period (since_ms, until_ms] by day, week or month: [dict] rows of HISTORY_COLUMNS,
+    by period, then store (and activity with per="activity"). Each counts distinct learner-and-activity
+    pairs with a completion (`completions`), a success (`passed`), a failure (`failed`) timestamped in the
+    bucket, and the distinct learners with a completion. With per="store" every bucket of the period has a
+    row for every store (zeros included), with per="activity" only the activities that have one.
+    Without `activity`, every statement stored in the period is read."""
+    period = Period(since_ms, until_ms)
+    rows = []
+    for store in stores:
+        rule = (rules or {}).get(store.id) or load_rule(storage, store.id)
+        counted = {}                 # (bucket, activity or None) -> {"completions": set, ...}
+        for statement_id, seq, statement, when in _statements(storage, store.id, activity, include_children,
+                                                                      period):
+            completes = rule.completes(statement["verb"]["id"], statement.get("result", {}))
+            outcome = rule.outcome(statement["verb"]["id"], statement.get("result", {}))
+            if not completes and outcome is None:
+                continue
+            obj = statement["object"]["id"]
+            cell = counted.setdefault((bucket_start(when, by), obj if per == "activity" else None),
+                                      {"completions": set(), "passed": set(), "failed": set()})
+            for key, _agent in learners(statement["actor"]):
+                if completes:
+                    cell["completions"].add((key, obj))
+                if outcome is not None:
+                    cell["passed" if outcome else "failed"].add((key, obj))
+        if per == "store":
+            for start in buckets(since_ms, until_ms, by):
+                counted.setdefault((start, None), {"completions": set(), "passed": set(), "failed": set()})
+        for (start, obj), cell in counted.items():
+            rows.append({"period": _label(start, by), "start": format_ms(datetime_to_ms(start)), "store": store.name,
+                         "activity": obj, "completions": len(cell["completions"]), "passed": len(cell["passed"]),
+                         "failed": len(cell["failed"]),
+                         "learners": len({key for key, _ in cell["completions"]})})
+    order = {store.name: n for n, store in enumerate(stores)}
+    rows.sort(key=lambda row: (row["start"], order[row["store"]], row["activity"] or ""))
+    return rows
+
