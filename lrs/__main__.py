@@ -1,6 +1,6 @@
 """Command line: python -m lrs serve | stores create|list|rename |
 credentials create|list|revoke|rotate|update | forwarding add|list|pause|resume|remove|new-key|dead-letters |
-forward | pull | audit verify|keygen|checkpoint | reports completion-rule|grant|revoke|grants."""
+forward | pull | audit verify|backfill|keygen|checkpoint | erase | reports completion-rule|grant|revoke|grants."""
 import argparse
 import getpass
 import json
@@ -109,7 +109,7 @@ def _checkpoints_against(args, settings):
 
 def cmd_audit_verify(args, settings):
     """Recompute the audit chain of one store (or of every named store); exit 1 on a difference."""
-    from .audit.verify import verify_store
+    from .audit.verify import describe, verify_store
     against = _checkpoints_against(args, settings) if args.against else {}
     storage = _storage(settings)
     stores = [_store_or_exit(storage, args.store)] if args.store else storage.list_stores()
@@ -121,6 +121,8 @@ def cmd_audit_verify(args, settings):
         if result.ok:
             print("store %s: %d entries verify; head entry %d, seq %d, hash %s"
                   % (store.name, result.entries, result.head.n, result.head.seq, result.head.hash.hex()))
+            for line in describe(result):
+                print("  " + line)
         else:
             failed = True
             print("store %s: DIFFERS at %s (%d entries verified before it)"
@@ -129,6 +131,39 @@ def cmd_audit_verify(args, settings):
     if failed:
         raise SystemExit(1)
     print("everything verifies")
+
+
+def cmd_audit_backfill(args, settings):
+    """Chain what a store kept before its chain recorded it (older databases)."""
+    from .audit.acts import facts
+    storage = _storage(settings)
+    stores = [_store_or_exit(storage, args.store)] if args.store else storage.list_stores()
+    for store in stores:
+        entry = storage.backfill_chain(store.id, facts("cli"))
+        if entry is None:
+            print("store %s: everything is chained already" % store.name)
+        else:
+            done = json.loads(entry.target)
+            print("store %s: backfill recorded at entry %d: %d statements (seq %d to %d) and %d documents chained now"
+                  % (store.name, entry.n, done["statements"], done["first_seq"], done["last_seq"], done["documents"]))
+    storage.close()
+
+
+def cmd_erase(args, settings):
+    """Erase a learner from a store (a data-protection request)."""
+    admin = _admin(settings)
+    admin.store(args.store)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise SystemExit("error: erasing cannot be undone: confirm with --yes")
+        answer = input("erase every statement and document of %s from store %s? This cannot be undone [y/N] "
+                       % (args.agent, args.store))
+        if answer.strip().lower() not in ("y", "yes"):
+            raise SystemExit("nothing erased")
+    done = admin.erase_learner(args.store, args.agent)
+    print("store %s: erased %d statements and %d documents of the learner (chain entry %d, %s)"
+          % (done["store"], done["statements"], done["documents"], done["entry"], done["at"]))
+    admin.storage.close()
 
 
 def cmd_audit_keygen(args, settings):
@@ -502,11 +537,22 @@ def build_parser():
     verify.add_argument("--public-key", default=None, metavar="PEM_FILE",
                         help="the public key of GET /reports/audit/key (default: from LRS_SIGNING_KEY_FILE)")
     verify.set_defaults(handler=cmd_audit_verify)
+    backfill = audit.add_parser("backfill", help="chain the statements and documents a store kept before its chain "
+                                                 "recorded them (older databases); recorded as a backfill")
+    backfill.add_argument("--store", default=None, help="one store's name (default: every store)")
+    backfill.set_defaults(handler=cmd_audit_backfill)
     keygen = audit.add_parser("keygen", help="write a new Ed25519 signing key (PEM, mode 0600)")
     keygen.add_argument("path")
     keygen.set_defaults(handler=cmd_audit_keygen)
     checkpoint = audit.add_parser("checkpoint", help="sign every store's chain head now")
     checkpoint.set_defaults(handler=cmd_audit_checkpoint)
+
+    erase = commands.add_parser("erase", help="erase a learner's statements and documents from a store (a "
+                                              "data-protection request); the audit chain records it")
+    erase.add_argument("--store", required=True)
+    erase.add_argument("--agent", required=True, help='the learner as an xAPI Agent, e.g. {"mbox": "mailto:a@b.example"}')
+    erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    erase.set_defaults(handler=cmd_erase)
     _add_reports_parser(commands)
     return parser
 

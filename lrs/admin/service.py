@@ -12,13 +12,18 @@ import json
 import re
 from datetime import date, datetime, timedelta, timezone
 
+import schemas
 from schemas.versions import XAPI_2_0_0
 
+from ..audit import acts
 from ..auth import (ADMIN_SCOPE, DEFAULT_SCOPES, SCOPES, Principal, create_credential, hash_generated_secret,
                     new_secret, parse_scopes)
-from ..errors import BadRequest, ConfigError, NotFound
+from ..errors import BadRequest, ConfigError, Conflict, NotFound
 from ..reports.rule import DEFAULT_RULE, load_rule, parse_rule, save_rule
+from ..store import UnchainedStatements
 from ..timeutil import format_ms, now_ms
+from ..xapi.agents import agent_key
+from ..xapi.jsonbody import parse_json
 from ..xapi.query import CURSOR_PARAMETER, parse_statement_request
 
 # What each scope allows, for people choosing them (the console's checkboxes, the API's /scopes).
@@ -146,20 +151,23 @@ class AdminService:
             view.update(statements=usage.statements, documents=usage.documents, credentials=credentials)
         return view
 
-    def create_store(self, name):
+    def create_store(self, name, by=acts.CLI):
         name = _store_name(name)
         try:
-            return self._store_view(self.storage.create_store(name))
+            store = self.storage.create_store(name)
         except ValueError:
             raise InvalidField("name", "a store named %r exists" % name) from None
+        acts.record(self.storage, store.id, acts.STORE_CREATED, by, name=name)
+        return self._store_view(store)
 
-    def rename_store(self, name, new_name):
+    def rename_store(self, name, new_name, by=acts.CLI):
         store = self.store(name)
         new_name = _store_name(new_name)
         try:
             self.storage.rename_store(store.id, new_name)
         except ValueError:
             raise InvalidField("name", "a store named %r exists" % new_name) from None
+        acts.record(self.storage, store.id, acts.STORE_RENAMED, by, name=store.name, new_name=new_name)
         return self._store_view(self.storage.get_store(new_name))
 
     # --- credentials ----------------------------------------------------------------------------
@@ -188,30 +196,35 @@ class AdminService:
     def get_credential(self, key):
         return self._credential_view(self._credential(key))
 
-    def create_credential(self, store, name="", scopes=DEFAULT_SCOPES, expires=None, admin=False):
+    def create_credential(self, store, name="", scopes=DEFAULT_SCOPES, expires=None, admin=False, by=acts.CLI):
         """(view, secret): the secret exists only in this answer; the LRS keeps its hash."""
         store_info = self.store(store)
-        key, secret = create_credential(self.storage, store_info.id, _scopes(scopes), name=_name(name),
+        scopes, expires_ms = _scopes(scopes), parse_expiry(expires)
+        key, secret = create_credential(self.storage, store_info.id, scopes, name=_name(name),
                                         admin=bool(admin), iterations=self.settings.secret_hash_iterations,
-                                        expires_ms=parse_expiry(expires))
+                                        expires_ms=expires_ms)
+        acts.record(self.storage, store_info.id, acts.CREDENTIAL_CREATED, by, key=key, name=_name(name),
+                    scopes=scopes, admin=bool(admin), expires=_iso(expires_ms))
         return self.get_credential(key), secret
 
-    def revoke_credential(self, key):
+    def revoke_credential(self, key, by=acts.CLI):
         credential = self._credential(key)
         if credential.revoked:
             raise BadRequest("key: the credential %r is already revoked" % key)
         self.storage.revoke_credential(key)
         self._forget(key)
+        acts.record(self.storage, credential.store_id, acts.CREDENTIAL_REVOKED, by, key=key)
         return self.get_credential(key)
 
-    def rotate_secret(self, key):
+    def rotate_secret(self, key, by=acts.CLI):
         """(view, new secret): the old secret stops working at once in this process, and in others
         once their LRS_AUTH_CACHE_SECONDS have passed."""
         secret = new_secret()
-        self._update(key, {"secret_hash": hash_generated_secret(secret)})
+        credential = self._update(key, {"secret_hash": hash_generated_secret(secret)})
+        acts.record(self.storage, credential.store_id, acts.CREDENTIAL_ROTATED, by, key=key)
         return self.get_credential(key), secret
 
-    def update_credential(self, key, name=UNCHANGED, scopes=UNCHANGED, expires=UNCHANGED):
+    def update_credential(self, key, name=UNCHANGED, scopes=UNCHANGED, expires=UNCHANGED, by=acts.CLI):
         changes = {}
         if name is not UNCHANGED:
             changes["name"] = _name(name)
@@ -219,7 +232,12 @@ class AdminService:
             changes["scopes"] = _scopes(scopes)
         if expires is not UNCHANGED:
             changes["expires_ms"] = parse_expiry(expires)
-        self._update(key, changes)
+        credential = self._update(key, changes)
+        if changes:
+            what = {name: value for name, value in changes.items() if name != "expires_ms"}
+            if "expires_ms" in changes:
+                what["expires"] = _iso(changes["expires_ms"])
+            acts.record(self.storage, credential.store_id, acts.CREDENTIAL_CHANGED, by, key=key, **what)
         return self.get_credential(key)
 
     def _update(self, key, changes):
@@ -227,6 +245,7 @@ class AdminService:
         if credential.revoked or not self.storage.update_credential(key, changes):
             raise BadRequest("key: the credential %r is revoked; create a new one" % key)
         self._forget(key)
+        return credential
 
     def _forget(self, key):
         if self.authenticator is not None:
@@ -238,28 +257,28 @@ class AdminService:
         return [state.as_dict() for state in self.forwarding.states(store)]
 
     def add_forwarding_rule(self, store, name, filter=None, to_store=None, endpoint=None, key=None, secret=None,
-                            version=XAPI_2_0_0, check=True):
+                            version=XAPI_2_0_0, check=True, by=acts.CLI):
         """The state (as forwarding_states shows it) of a new rule; the remote secret is kept sealed and never
         shown again. A remote target is checked first unless `check` is false. InvalidField names the field
         at fault."""
         try:
             rule = self.forwarding.add(store, name, filter=filter, to_store=to_store, endpoint=endpoint, key=key,
-                                       secret=secret, version=version, check=check)
+                                       secret=secret, version=version, check=check, by=by)
         except BadRequest as error:
             raise InvalidField(error.details.get("field", "filter"), error.message) from None
         except ConfigError as error:           # no LRS_SECRET_KEY: remote targets cannot be kept
             raise InvalidField("endpoint", str(error)) from None
         return next(state for state in self.forwarding_states(store) if state["id"] == rule.id)
 
-    def pause_forwarding_rule(self, store, rule_name):
-        self.forwarding.pause(store, rule_name)
+    def pause_forwarding_rule(self, store, rule_name, by=acts.CLI):
+        self.forwarding.pause(store, rule_name, by=by)
 
-    def resume_forwarding_rule(self, store, rule_name):
-        self.forwarding.resume(store, rule_name)
+    def resume_forwarding_rule(self, store, rule_name, by=acts.CLI):
+        self.forwarding.resume(store, rule_name, by=by)
 
-    def remove_forwarding_rule(self, store, rule_name):
+    def remove_forwarding_rule(self, store, rule_name, by=acts.CLI):
         """Remove the rule and what it had still to deliver."""
-        self.forwarding.remove(store, rule_name)
+        self.forwarding.remove(store, rule_name, by=by)
 
     def dead_letters(self, store, rule_name, limit=100):
         return [{"seq": e.seq, "statement_id": e.statement_id, "stored": _iso(e.created_ms),
@@ -271,6 +290,38 @@ class AdminService:
         if seqs is not None and (not isinstance(seqs, list) or not all(isinstance(s, int) for s in seqs)):
             raise InvalidField("seqs", "a list of the dead letters' seq numbers, or absent for all")
         return self.forwarding.retry_dead_letters(store, rule_name, seqs)
+
+    # --- erasure of a learner (issue 13) ------------------------------------------------------------
+
+    def erase_learner(self, store, agent, by=acts.CLI):
+        """Erase a learner from a store (a data-protection request; lrs/store/chain.py, "Erasure").
+
+        `agent` is an xAPI Agent (JSON text or object) naming the learner by one identifier. Every
+        statement of the store in which that identifier appears as an Agent anywhere (actor,
+        object, a Group's member, context instructor/team/contextAgents/contextGroups, authority, a
+        SubStatement's agents: the statements `related_agents=true` finds) loses its content and
+        is never returned again (GET by id answers 404; a statement sent again with its id is a
+        conflict, 409, that shows nothing of it); the learner's agent profiles, states and the names
+        the LRS keeps for them are deleted; outbox entries of the erased statements are dropped (they
+        are never forwarded; statements forwarded before are beyond this LRS: erase them at the
+        target too). Their hashes stay in the chain, which records the erasure (who, when, how many)
+        and still verifies. {"store", "entry", "statements", "documents", "at", "by"}."""
+        store_info = self.store(store)
+        try:
+            if isinstance(agent, str):
+                agent = parse_json(agent, "the agent")
+            agent = schemas.validate_agent(agent, XAPI_2_0_0, allow_group=False)
+        except BadRequest as error:
+            raise InvalidField("agent", error.message) from None
+        except schemas.XAPIValidationError as error:
+            raise InvalidField("agent", "not an xAPI Agent naming one learner: %s" % error.message) from None
+        try:
+            entry = self.storage.erase_agent(store_info.id, agent_key(agent), acts.facts(by))
+        except UnchainedStatements as error:
+            raise Conflict("%s --store %s" % (error, store_info.name)) from None
+        recorded = json.loads(entry.target)
+        return {"store": store_info.name, "entry": entry.n, "statements": recorded["statements"],
+                "documents": recorded["documents"], "at": recorded["at"], "by": recorded["by"]}
 
     # --- statements ---------------------------------------------------------------------------------
 

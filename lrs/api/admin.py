@@ -62,6 +62,11 @@ def admin():
     return lrs().admin
 
 
+def _by():
+    """Who the audit chain names for an act done through this API: the credential's key."""
+    return g.principal.key
+
+
 # --- scopes and stores ------------------------------------------------------------------------------
 
 @admin_api.route("/scopes", methods=["GET"])
@@ -77,7 +82,7 @@ def list_stores():
 @admin_api.route("/stores", methods=["POST"])
 def create_store():
     body = _body(("name",), required=("name",))
-    return jsonify(admin().create_store(body["name"])), 201
+    return jsonify(admin().create_store(body["name"], by=_by())), 201
 
 
 @admin_api.route("/stores/<name>", methods=["GET"])
@@ -88,7 +93,7 @@ def get_store(name):
 @admin_api.route("/stores/<name>", methods=["PATCH"])
 def rename_store(name):
     body = _body(("name",), required=("name",))
-    return jsonify(admin().rename_store(name, body["name"]))
+    return jsonify(admin().rename_store(name, body["name"], by=_by()))
 
 
 @admin_api.route("/stores/<name>/statements", methods=["GET"])
@@ -97,6 +102,13 @@ def find_statements(name):
     found = admin().find_statements(
         name, parameters(), lambda token: url_for("admin_api.find_statements", name=name, more=token))
     return jsonify(found)
+
+
+@admin_api.route("/stores/<name>/erasures", methods=["POST"])
+def erase_learner(name):
+    """Erase a learner from the store (issue 13): {"agent": an xAPI Agent}; what was erased."""
+    body = _body(("agent",), required=("agent",))
+    return jsonify(admin().erase_learner(name, body["agent"], by=_by())), 201
 
 
 # --- credentials --------------------------------------------------------------------------------------
@@ -110,7 +122,7 @@ def list_credentials():
 def create_credential():
     body = _body(("store", "name", "scopes", "expires"), required=("store", "scopes"))
     view, secret = admin().create_credential(body["store"], name=body.get("name", ""), scopes=body["scopes"],
-                                             expires=body.get("expires"))
+                                             expires=body.get("expires"), by=_by())
     return jsonify(dict(view, secret=secret)), 201
 
 
@@ -122,17 +134,17 @@ def get_credential(key):
 @admin_api.route("/credentials/<key>", methods=["PATCH"])
 def update_credential(key):
     body = _body(("name", "scopes", "expires"))
-    return jsonify(admin().update_credential(key, **{name: body.get(name, UNCHANGED) for name in body}))
+    return jsonify(admin().update_credential(key, by=_by(), **{name: body.get(name, UNCHANGED) for name in body}))
 
 
 @admin_api.route("/credentials/<key>/revoke", methods=["POST"])
 def revoke_credential(key):
-    return jsonify(admin().revoke_credential(key))
+    return jsonify(admin().revoke_credential(key, by=_by()))
 
 
 @admin_api.route("/credentials/<key>/rotate", methods=["POST"])
 def rotate_secret(key):
-    view, secret = admin().rotate_secret(key)
+    view, secret = admin().rotate_secret(key, by=_by())
     return jsonify(dict(view, secret=secret))
 
 
@@ -149,12 +161,12 @@ def add_forwarding_rule():
                  required=("store", "name"))
     options = {name: body[name] for name in ("filter", "to_store", "endpoint", "key", "secret", "version", "check")
                if name in body}
-    return jsonify(admin().add_forwarding_rule(body["store"], body["name"], **options)), 201
+    return jsonify(admin().add_forwarding_rule(body["store"], body["name"], by=_by(), **options)), 201
 
 
 def _rule_action(action):
     def handler(store, rule):
-        getattr(admin(), "%s_forwarding_rule" % action)(store, rule)
+        getattr(admin(), "%s_forwarding_rule" % action)(store, rule, by=_by())
         return jsonify({"store": store, "name": rule, "done": action})
     return handler
 

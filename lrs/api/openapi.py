@@ -551,6 +551,8 @@ ADMIN_OPERATIONS = [
     ("/admin/api/credentials/{key}/report-stores", "get", "the other stores whose reports a credential may read"),
     ("/admin/api/credentials/{key}/report-stores", "put",
      "let a credential read the reports of exactly these other stores: {\"stores\": [names]}"),
+    ("/admin/api/stores/{name}/erasures", "post", "erase a learner (a data-protection request): {\"agent\": an xAPI "
+     "Agent}; their statements' content and their documents go, the audit chain records it (issue 13)"),
 ]
 
 # (path, methods, summary) of the web console (issue 14): HTML pages and forms

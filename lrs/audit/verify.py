@@ -3,21 +3,40 @@
 The walk reads the chain head first and then only entries and statements up to it, so writes
 committed meanwhile are not judged half-seen. It checks, entry by entry in chain order:
 
-* the entries are numbered 1, 2, 3, ... and each names the next statement in seq order (a
-  deleted, added or reordered statement or entry breaks this);
-* the statement's id, its voiding flag and the sha256 of its body as kept match the entry;
+* the entries are numbered 1, 2, 3, ... and the statement entries name seqs in increasing order
+  (a backfill's entries start again from the seqs it chained, chain.py "Backfill"); each is
+  read together with the statement kept at its seq (StorageBackend.chain_walk), and the store
+  keeps exactly as many statements up to the head as the chain names (a deleted, added or
+  reordered statement or entry breaks this);
+* the statement's id, its voiding flag and the sha256 of its body as kept match the entry; a
+  statement whose content an erasure removed is accepted only when the erasure entry it names
+  exists, and each erasure entry's content is the hash of exactly the ids erased under it;
 * the entry's hash is sha256 over the recomputed previous hash and its own fields, so an entry
   rewritten together with its statement breaks the following entry (or the head);
+* a document entry's readable key, unless an erasure blanked it, is the key its digest names; an
+  act's or backfill's content is the hash of its facts;
 * the head names the last entry and its hash;
-and, after the walk, that exactly the statements the voiding entries target are flagged voided.
+and, after the walk, that exactly the statements the voiding entries target are flagged voided
+(erased statements aside), and that every document the store holds now is the one the chain's
+latest entry for its key describes (content, type, etag, time), and no document the chain says
+exists is missing. A document written or deleted while the walk ran is judged against the entries
+written since the head was read.
 
-The first difference is reported (Problem); nothing is repaired.
+The first difference is reported (Problem); nothing is repaired. An intact walk also reports what
+the chain records besides statements (Verification.acts, .erasures, .backfills).
 """
-from dataclasses import dataclass
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
 from typing import Optional
 
-from ..store.chain import GENESIS, VOIDING, ChainHead, content_hash, entry_hash
+from ..store.chain import (ADMIN, BACKFILL, DOCUMENT, DOCUMENT_DELETED, DOCUMENT_KINDS, ERASURE, GENESIS, STATEMENT,
+                           STATEMENT_KINDS, VOIDING, ChainEntry, ChainHead, content_hash, document_facts, document_key,
+                           erased_ids_hash, key_digest)
 from ..timeutil import format_ms
+
+_NO_LIMIT = 1 << 62
 
 
 @dataclass
@@ -41,11 +60,24 @@ class Problem:
 
 
 @dataclass
+class Erasure:
+    n: int
+    facts: dict
+    entries: list = field(default_factory=list)      # the erased statements' entries
+
+
+@dataclass
 class Verification:
     store_id: str
     entries: int                  # entries checked
     head: ChainHead               # the head the walk verified up to (as recomputed when intact)
     problem: Optional[Problem] = None
+    statements: int = 0           # statement and voiding entries
+    documents: int = 0            # document write and delete entries
+    blanked: int = 0              # document entries whose readable key an erasure blanked
+    acts: list = field(default_factory=list)          # [(n, name, facts)] administrative acts
+    erasures: list = field(default_factory=list)      # [Erasure]
+    backfills: list = field(default_factory=list)     # [(n, facts)]
 
     @property
     def ok(self):
@@ -59,82 +91,278 @@ class _Mismatch(Exception):
 
 
 def verify_store(storage, store_id, checkpoints=()):
-    """Verification of one store's chain against its statements and, when given, against
-    checkpoints (chain.Checkpoint, their signatures checked by the caller): the recomputed hash
-    at each checkpoint's entry must be the one it signed."""
+    """Verification of one store's chain against its statements and documents and, when given,
+    against checkpoints (chain.Checkpoint, their signatures checked by the caller): the
+    recomputed hash at each checkpoint's entry must be the one it signed."""
+    committed = storage.committed_order(store_id)[0]          # before the head: the head is at least as new
     head = storage.chain_head(store_id)
-    walk = _Walk({c.n: c for c in checkpoints})
+    walk = _Walk(storage, store_id, head, {c.n: c for c in checkpoints})
+    walk.committed = committed
     try:
-        walk.run(storage, store_id, head)
+        walk.run()
     except _Mismatch as mismatch:
-        return Verification(store_id, walk.checked, ChainHead(walk.n, walk.seq, walk.previous), mismatch.problem)
-    return Verification(store_id, walk.checked, ChainHead(walk.n, walk.seq, walk.previous))
+        walk.result.problem = mismatch.problem
+    walk.result.entries, walk.result.head = walk.checked, ChainHead(walk.n, walk.seq, walk.previous)
+    return walk.result
+
+
+def _facts(entry):
+    try:
+        return json.loads(entry.target)
+    except ValueError:
+        return {}
 
 
 class _Walk:
-    def __init__(self, checkpoints):
-        self.checkpoints = checkpoints
+    def __init__(self, storage, store_id, head, checkpoints):
+        self.storage, self.store_id, self.head, self.checkpoints = storage, store_id, head, checkpoints
         self.n, self.seq, self.previous, self.checked = 0, 0, GENESIS, 0
+        self.committed = 0                # the store's last seq, read before the head
+        self.result = Verification(store_id, 0, head)
         self.targets = set()              # what the voiding entries void
         self.flagged = {}                 # id -> seq of statements the database says are voided
+        self.erased = {}                  # erasure n -> [ids] of the statements erased under it
+        self.late = {}                    # id -> (seq, erasure n) erased by an erasure after the head
+        self.latest = {}                  # document key digest -> its newest entry
 
-    def run(self, storage, store_id, head):
-        rows = storage.statement_rows(store_id, head.seq)
-        for entry in storage.chain_entries(store_id, head.n):
-            if entry.n != self.n + 1:
-                raise _Mismatch(Problem(self.n + 1, None, None, "entry missing (the next entry kept is %d)"
-                                        % entry.n))
-            row = next(rows, None)
-            self._check(entry, row)
-            self.n, self.seq, self.checked = entry.n, entry.seq, self.checked + 1
+    # --- the walk --------------------------------------------------------------------------
+
+    def run(self):
+        marks = list(self.storage.chain_marks(self.store_id, self.head.n))
+        self.erasures = {e.n: Erasure(e.n, _facts(e)) for e in marks if e.kind == ERASURE}
+        self.erasure_contents = {e.n: e.content for e in marks if e.kind == ERASURE}
+        self._walk()
         beyond = [n for n in self.checkpoints if n > self.n]
         if beyond:
             checkpoint = self.checkpoints[min(beyond)]
             raise _Mismatch(Problem(self.n + 1, None, None, "the chain ends at entry %d, before the checkpoint of "
                                     "%s at entry %d" % (self.n, format_ms(checkpoint.made_ms), checkpoint.n)))
-        if self.n != head.n:
+        if self.n != self.head.n:
             raise _Mismatch(Problem(self.n + 1, None, None, "entry missing (the chain head names entry %d)"
-                                    % head.n))
-        extra = next(rows, None)
-        if extra is not None:
-            raise _Mismatch(Problem(None, extra.seq, extra.id, "statement not in the chain"))
-        if (head.seq, head.hash) != (self.seq, self.previous):
-            raise _Mismatch(Problem(head.n, head.seq, None, "the chain head differs from the recomputed chain"))
-        self._check_voided(storage, store_id)
+                                    % self.head.n))
+        if self.storage.count_statements(self.store_id, max(self.committed, self.head.seq)) != self.result.statements:
+            self._unchained()
+        if (self.head.seq, self.head.hash) != (self.seq, self.previous):
+            raise _Mismatch(Problem(self.head.n, self.head.seq, None,
+                                    "the chain head differs from the recomputed chain"))
+        self._check_erasures()
+        self._check_voided()
+        self._check_documents()
 
-    def _check(self, entry, row):
+    def _walk(self):
+        """Every entry up to the head in n order, each statement entry with the statement kept at
+        its seq (StorageBackend.chain_walk): the statement entries in a tight loop, as there are
+        millions, anything unusual through the methods below. Statement entries name seqs in
+        increasing order, except that a backfill's entries start again from its first seq."""
+        sha256, checkpoints, flagged, targets = hashlib.sha256, self.checkpoints, self.flagged, self.targets
+        previous, done, seq_max, statements, last_seq = self.previous, self.n, self.seq, 0, 0
+        try:
+            for row in itertools.chain.from_iterable(self.storage.chain_walk(self.store_id, self.head.n)):
+                n, kind, seq, entry_id, target, content, hash_, detail, kept_id, voided, voiding, body, erased = row
+                if n != done + 1:
+                    raise _Mismatch(Problem(done + 1, None, None, "entry missing (the next entry kept is %d)" % n))
+                if kind == STATEMENT or kind == VOIDING:
+                    if (kept_id != entry_id or seq <= last_seq or erased or bool(voiding) != (kind == VOIDING)
+                            or sha256(body).digest() != content):
+                        self._statement(ChainEntry(*row[:8]), row[8:], last_seq)   # raises, or an erased statement
+                    elif voided:
+                        flagged[entry_id] = seq
+                    if kind == VOIDING:
+                        targets.add(target)
+                    statements, last_seq = statements + 1, seq
+                else:
+                    entry = ChainEntry(*row[:8])
+                    self._mark(entry)
+                    if kind == BACKFILL:
+                        last_seq = 0
+                digest = sha256(previous)
+                digest.update(("|%d|%s|%d|%s|%s|" % (n, kind, seq, entry_id, target)).encode("utf-8"))
+                digest.update(content)
+                computed = digest.digest()
+                if computed != hash_:
+                    raise _Mismatch(Problem(n, seq, entry_id if kind in STATEMENT_KINDS else None,
+                                            "entry hash differs: this entry or an earlier one was rewritten"))
+                previous, done = computed, n
+                if seq > seq_max:
+                    seq_max = seq
+                if checkpoints and n in checkpoints:
+                    self._checkpoint(checkpoints[n], n, seq, entry_id if kind in STATEMENT_KINDS else None,
+                                     computed, seq_max)
+        finally:
+            self.previous, self.n, self.seq, self.checked = previous, done, seq_max, done
+            self.result.statements += statements
+
+    def _unchained(self):
+        """The store keeps more statements than the chain names: the first one it does not name."""
+        chained = {row[2] for row in self.storage.chain_rows(self.store_id, self.head.n) if row[1] in STATEMENT_KINDS}
+        upto = max(self.committed, self.head.seq)
+        for row in self.storage.statement_rows(self.store_id, upto):
+            if row.seq not in chained:
+                raise _Mismatch(Problem(None, row.seq, row.id, "statement not in the chain (a database written before "
+                                        "its chain? run `python -m lrs audit backfill`)"))
+        raise _Mismatch(Problem(None, None, None, "the store keeps %d statements up to seq %d, the chain names %d"
+                                % (self.storage.count_statements(self.store_id, upto), upto, self.result.statements)))
+
+    @staticmethod
+    def _checkpoint(checkpoint, n, seq, statement_id, computed, seq_max):
+        if (checkpoint.hash, checkpoint.seq) != (computed, seq_max):
+            raise _Mismatch(Problem(n, seq, statement_id, "the recomputed chain differs from the checkpoint signed at "
+                                    "%s: the chain was rewritten up to here" % format_ms(checkpoint.made_ms)))
+
+    def _statement(self, entry, kept, last_seq):
+        """A statement entry the fast loop did not accept: the problem, or an erased statement."""
         where = dict(n=entry.n, seq=entry.seq, statement_id=entry.id)
-        if row is None or row.seq > entry.seq:
+        kept_id, voided, voiding, body, erased = kept
+        if entry.seq <= last_seq:
+            raise _Mismatch(Problem(what="entry out of order (the entry before it names seq %d)" % last_seq, **where))
+        if kept_id is None:
             raise _Mismatch(Problem(what="statement missing (its row was deleted)", **where))
-        if row.seq < entry.seq:
-            raise _Mismatch(Problem(None, row.seq, row.id, "statement not in the chain"))
-        if row.id != entry.id:
-            raise _Mismatch(Problem(what="statement id is %s in the database" % row.id, **where))
-        if row.is_voiding != (entry.kind == VOIDING):
+        if kept_id != entry.id:
+            raise _Mismatch(Problem(what="statement id is %s in the database" % kept_id, **where))
+        if bool(voiding) != (entry.kind == VOIDING):
             raise _Mismatch(Problem(what="voiding flag changed", **where))
-        if content_hash(row.body) != entry.content:
-            raise _Mismatch(Problem(what="statement content changed (its sha256 differs from the chain's)",
-                                    **where))
-        computed = entry_hash(self.previous, entry.n, entry.kind, entry.seq, entry.id, entry.target, entry.content)
-        if computed != entry.hash:
-            raise _Mismatch(Problem(what="entry hash differs: this entry or an earlier one was rewritten", **where))
-        self.previous = computed
-        checkpoint = self.checkpoints.get(entry.n)
-        if checkpoint is not None and (checkpoint.hash, checkpoint.seq) != (computed, entry.seq):
-            raise _Mismatch(Problem(what="the recomputed chain differs from the checkpoint signed at %s: the chain "
-                                    "was rewritten up to here" % format_ms(checkpoint.made_ms), **where))
-        if entry.kind == VOIDING:
-            self.targets.add(entry.target)
-        if row.voided:
-            self.flagged[row.id] = row.seq
+        if erased:
+            self._erased(entry, kept_id, body, erased)
+            return
+        if content_hash(body) != entry.content:
+            raise _Mismatch(Problem(what="statement content changed (its sha256 differs from the chain's)", **where))
 
-    def _check_voided(self, storage, store_id):
+    def _erased(self, entry, statement_id, body, erased):
+        erasure = self.erasures.get(erased)
+        if body or erased <= entry.n or (erasure is None and erased <= self.head.n):
+            raise _Mismatch(Problem(entry.n, entry.seq, entry.id, "statement content removed, but no erasure entry "
+                                    "records it (the row names entry %d)" % erased))
+        if erasure is None:                           # erased by an erasure after the head: judged below
+            self.late[statement_id] = (entry.seq, erased)
+            return
+        self.erased.setdefault(erased, []).append(statement_id)
+        erasure.entries.append(entry.n)
+
+    def _mark(self, entry):
+        """An entry that is not a statement's."""
+        where = dict(n=entry.n, seq=None, statement_id=None)
+        if entry.kind in DOCUMENT_KINDS:
+            self.result.documents += 1
+            if entry.detail and key_digest(entry.detail) != entry.id:
+                raise _Mismatch(Problem(what="the document key kept with the entry is not the one it hashed", **where))
+            self.result.blanked += not entry.detail
+            self.latest[entry.id] = entry
+        elif entry.kind in (ADMIN, BACKFILL):
+            if content_hash(entry.target.encode("utf-8")) != entry.content:
+                raise _Mismatch(Problem(what="the entry's content is not the hash of its facts", **where))
+            if entry.kind == ADMIN:
+                self.result.acts.append((entry.n, entry.id, _facts(entry)))
+            else:
+                self.result.backfills.append((entry.n, _facts(entry)))
+        elif entry.kind == ERASURE:
+            if entry.n not in self.erasures:              # not found by chain_marks: its index entry was removed
+                raise _Mismatch(Problem(what="an erasure entry the store's index of entries does not list", **where))
+            self.result.erasures.append(self.erasures[entry.n])
+        else:
+            raise _Mismatch(Problem(what="unknown entry kind %r" % entry.kind, **where))
+
+    # --- after the walk ------------------------------------------------------------------
+
+    def _tail(self):
+        """The entries written after the head was read (a concurrent write), read once."""
+        if not hasattr(self, "_tail_entries"):
+            self._tail_entries = list(self.storage.chain_entries(self.store_id, _NO_LIMIT, self.head.n))
+        return self._tail_entries
+
+    def _check_erasures(self):
+        for n, recorded in self.erasure_contents.items():
+            if erased_ids_hash(self.erased.get(n, ())) != recorded:
+                raise _Mismatch(Problem(n, None, None, "the statements erased under this erasure entry are not the "
+                                        "ones it recorded (%d erased now)" % len(self.erased.get(n, ()))))
+        if self.late:
+            later = {e.n for e in self._tail() if e.kind == ERASURE}
+            for statement_id, (seq, n) in sorted(self.late.items(), key=lambda item: item[1]):
+                if n not in later:
+                    raise _Mismatch(Problem(None, seq, statement_id, "statement content removed, but no erasure "
+                                            "entry records it (the row names entry %d)" % n))
+
+    def _check_voided(self):
         """VOID-4, VOID-5: voided exactly when a non-voiding statement is targeted by a voiding one."""
-        stored = storage.get_statements(store_id, sorted(self.targets)) if self.targets else {}
-        must = {i for i, s in stored.items() if not s.is_voiding and s.seq <= self.seq}
+        stored = self.storage.get_statements(self.store_id, sorted(self.targets)) if self.targets else {}
+        must = {i for i, s in stored.items() if not s.is_voiding and s.seq <= self.seq and not s.erased}
         for statement_id, seq in sorted(self.flagged.items(), key=lambda item: item[1]):
             if statement_id not in must:
                 raise _Mismatch(Problem(None, seq, statement_id, "flagged voided, but no voiding entry targets it"))
         for statement_id in sorted(must - set(self.flagged), key=lambda i: stored[i].seq):
             raise _Mismatch(Problem(None, stored[statement_id].seq, statement_id,
                                     "a voiding entry targets it, but it is not flagged voided"))
+
+    def _check_documents(self):
+        """The documents held now are those the chain's latest entries describe."""
+        latest = dict(self.latest)
+        for fields, document in self.storage.document_rows(self.store_id):
+            key = document_key(fields)
+            digest = key_digest(key)
+            entry = latest.pop(digest, None)
+            if not _describes(entry, document) and not _describes(self._newer(digest), document):
+                raise _Mismatch(Problem(entry.n if entry else None, None, None, _document_problem(key, entry)))
+        for digest, entry in sorted(latest.items(), key=lambda item: item[1].n):
+            if entry.kind == DOCUMENT and not _deleted(self._newer(digest)):
+                raise _Mismatch(Problem(entry.n, None, None, "document %s was deleted in the database (the chain's "
+                                        "latest entry for it is a write)" % (entry.detail or "(key erased)")))
+
+    def _newer(self, digest):
+        """The newest entry for a document written after the head, if any."""
+        found = None
+        for entry in self._tail():
+            if entry.kind in DOCUMENT_KINDS and entry.id == digest:
+                found = entry
+        return found
+
+
+def _describes(entry, document):
+    return (entry is not None and entry.kind == DOCUMENT and entry.content == content_hash(document.content)
+            and entry.target == document_facts(document))
+
+
+def _deleted(entry):
+    return entry is not None and entry.kind == DOCUMENT_DELETED
+
+
+def _document_problem(key, entry):
+    if entry is None:
+        return "document %s is not in the chain (added in the database, or kept before the chain recorded " \
+               "documents: run `python -m lrs audit backfill`)" % key
+    if entry.kind == DOCUMENT_DELETED:
+        return "document %s exists, but the chain's latest entry for it is its deletion" % key
+    return "document %s differs from the chain's latest entry for it (content, type, etag or time changed)" % key
+
+
+def _fact_text(facts):
+    return ", ".join("%s %s" % (name, json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value)
+                     for name, value in sorted(facts.items()) if name not in ("at", "by"))
+
+
+def _entry_list(numbers, most=20):
+    shown = ", ".join(str(n) for n in numbers[:most])
+    return shown + (", ... (%d in all)" % len(numbers) if len(numbers) > most else "")
+
+
+def describe(result):
+    """Lines telling an auditor what an intact chain records besides statements: administrative
+    acts, erasures (and which entries they erased) and backfills, in chain order."""
+    lines = ["%d statement entries, %d document entries%s, %d administrative acts, %d erasures, %d backfills"
+             % (result.statements, result.documents,
+                " (%d with their key erased)" % result.blanked if result.blanked else "",
+                len(result.acts), len(result.erasures), len(result.backfills))]
+    events = [(n, "%s by %s: %s %s" % (facts.get("at"), facts.get("by"), name, _fact_text(facts)))
+              for n, name, facts in result.acts]
+    for erasure in result.erasures:
+        facts = erasure.facts
+        events.append((erasure.n, "%s by %s: erasure of a learner: %s statements, %s documents; the content of "
+                       "entries %s is gone, their hashes still verify"
+                       % (facts.get("at"), facts.get("by"), facts.get("statements"), facts.get("documents"),
+                          _entry_list(erasure.entries) or "(none)")))
+    for n, facts in result.backfills:
+        chained = facts.get("statements", 0) + facts.get("documents", 0)
+        events.append((n, "%s by %s: backfill: entries %d to %d were chained now, not when they were written "
+                       "(%s statements, seq %s to %s; %s documents)"
+                       % (facts.get("at"), facts.get("by"), n + 1, n + chained, facts.get("statements"),
+                          facts.get("first_seq"), facts.get("last_seq"), facts.get("documents"))))
+    lines += ["entry %d  %s" % (n, text) for n, text in sorted(events)]
+    return lines

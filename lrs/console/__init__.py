@@ -212,12 +212,17 @@ def admin():
     return _services().admin
 
 
+def _by():
+    """Who the audit chain names for an act done in the console: the signed-in credential's key."""
+    return g.credential.key
+
+
 @console.route("/stores", methods=["GET", "POST"])
 def stores():
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            admin().create_store(request.form.get("name", ""))
+            admin().create_store(request.form.get("name", ""), by=_by())
             return redirect(url_for("console.stores"))
         except InvalidField as error:
             errors, status = {error.field: error.reason}, 400
@@ -227,7 +232,7 @@ def stores():
 @console.route("/stores/<name>/rename", methods=["POST"])
 def rename_store(name):
     try:
-        admin().rename_store(name, request.form.get("name", ""))
+        admin().rename_store(name, request.form.get("name", ""), by=_by())
     except InvalidField as error:
         return _page("stores.html", 400, stores=admin().list_stores(), errors={"rename-" + name: error.reason},
                      form={})
@@ -256,7 +261,8 @@ def credentials():
     form = request.form
     try:
         view, secret = admin().create_credential(form.get("store", ""), name=form.get("name", ""),
-                                                 scopes=form.getlist("scopes"), expires=form.get("expires") or None)
+                                                 scopes=form.getlist("scopes"), expires=form.get("expires") or None,
+                                                 by=_by())
     except InvalidField as error:
         return _credentials_page(400, {error.field: error.reason}, form=form)
     return _credentials_page(201, created=dict(view, secret=secret, action="created"))
@@ -264,13 +270,13 @@ def credentials():
 
 @console.route("/credentials/<key>/revoke", methods=["POST"])
 def revoke_credential(key):
-    admin().revoke_credential(key)
+    admin().revoke_credential(key, by=_by())
     return redirect(url_for("console.credentials"))
 
 
 @console.route("/credentials/<key>/rotate", methods=["POST"])
 def rotate_secret(key):
-    view, secret = admin().rotate_secret(key)
+    view, secret = admin().rotate_secret(key, by=_by())
     return _credentials_page(created=dict(view, secret=secret, action="rotated"))
 
 
@@ -281,7 +287,7 @@ def edit_credential(key):
         form = request.form
         try:
             admin().update_credential(key, name=form.get("name", ""), scopes=form.getlist("scopes"),
-                                      expires=form.get("expires") or None)
+                                      expires=form.get("expires") or None, by=_by())
             return redirect(url_for("console.credentials"))
         except InvalidField as error:
             errors, status = {error.field: error.reason}, 400
@@ -349,7 +355,7 @@ def forwarding():
               {"endpoint": form["endpoint"], "key": form["key"], "secret": request.form.get("secret", ""),
                "version": form["version"], "check": form["check"]})
     try:
-        admin().add_forwarding_rule(form["store"], form["name"], filter=rule_filter, **target)
+        admin().add_forwarding_rule(form["store"], form["name"], filter=rule_filter, by=_by(), **target)
     except InvalidField as error:            # the page again, with the error; the secret is never sent back
         return _forwarding_page(400, {error.field: error.reason}, form)
     return redirect(url_for("console.forwarding"))
@@ -357,7 +363,7 @@ def forwarding():
 
 def _rule_action(action):
     def handler(store, rule):
-        getattr(admin(), "%s_forwarding_rule" % action)(store, rule)
+        getattr(admin(), "%s_forwarding_rule" % action)(store, rule, by=_by())
         return redirect(url_for("console.forwarding"))
     return handler
 

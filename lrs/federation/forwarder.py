@@ -239,7 +239,7 @@ class Forwarder:
         stored = self.storage.get_statements(rule.store_id, [e.statement_id for e in entries])
         items = []
         for entry in entries:
-            if entry.statement_id in stored:
+            if entry.statement_id in stored and not stored[entry.statement_id].erased:
                 items.append(Item(entry.seq, entry.statement_id, bytes(stored[entry.statement_id].body)))
             else:
                 outcome.dead[entry.seq] = "the statement is no longer stored in the source store"

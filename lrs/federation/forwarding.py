@@ -19,6 +19,7 @@ import requests
 
 from schemas.versions import SUPPORTED_VERSIONS, XAPI_2_0_0
 
+from ..audit import acts
 from ..errors import BadRequest, NotFound
 from ..store import ForwardingCounts, ForwardingRule
 from ..timeutil import now_ms
@@ -72,7 +73,7 @@ class ForwardingService:
     # --- changes ----------------------------------------------------------------------------
 
     def add(self, store_name, name, filter=None, to_store=None, endpoint=None, key=None, secret=None,
-            version=XAPI_2_0_0, check=True):
+            version=XAPI_2_0_0, check=True, by=acts.CLI):
         """Validate and keep a rule; BadRequest (or NotFound for an unknown store) says why not.
 
         A remote target is checked first unless `check` is false (a target down on purpose):
@@ -107,6 +108,9 @@ class ForwardingService:
             self.storage.add_forwarding_rule(rule)
         except ValueError as error:
             raise BadRequest(str(error), field="name") from None
+        target = {"to_store": to_store} if to_store is not None else {"endpoint": rule.endpoint, "key": rule.key,
+                                                                       "version": rule.version}
+        acts.record(self.storage, source.id, acts.FORWARDING_ADDED, by, rule=name, filter=params, **target)
         return rule
 
     @staticmethod
@@ -136,15 +140,23 @@ class ForwardingService:
                              % (", ".join(SUPPORTED_VERSIONS), version), field="version")
         return endpoint.rstrip("/") + "/", key, version
 
-    def pause(self, store_name, rule_name):
-        self.storage.set_forwarding_rule_active(self.get(store_name, rule_name).id, False)
+    def pause(self, store_name, rule_name, by=acts.CLI):
+        self._change(store_name, rule_name, acts.FORWARDING_PAUSED, by,
+                     lambda rule: self.storage.set_forwarding_rule_active(rule.id, False))
 
-    def resume(self, store_name, rule_name):
-        self.storage.set_forwarding_rule_active(self.get(store_name, rule_name).id, True)
+    def resume(self, store_name, rule_name, by=acts.CLI):
+        self._change(store_name, rule_name, acts.FORWARDING_RESUMED, by,
+                     lambda rule: self.storage.set_forwarding_rule_active(rule.id, True))
 
-    def remove(self, store_name, rule_name):
+    def remove(self, store_name, rule_name, by=acts.CLI):
         """Remove the rule and what it had still to deliver."""
-        self.storage.remove_forwarding_rule(self.get(store_name, rule_name).id)
+        self._change(store_name, rule_name, acts.FORWARDING_REMOVED, by,
+                     lambda rule: self.storage.remove_forwarding_rule(rule.id))
+
+    def _change(self, store_name, rule_name, act, by, change):
+        rule = self.get(store_name, rule_name)
+        if change(rule):
+            acts.record(self.storage, rule.store_id, act, by, rule=rule.name)
 
     # --- state --------------------------------------------------------------------------------
 

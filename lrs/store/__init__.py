@@ -24,7 +24,7 @@ from .base import (  # noqa: F401  (re-exported: the public vocabulary of the st
     StoreInfo,
     StoreUsage,
 )
-from .rules import DuplicateStatements  # noqa: F401
+from .rules import DuplicateStatements, UnchainedStatements  # noqa: F401
 
 
 _REGISTERED = {}          # URL prefix -> factory(url, **options), added by register_backend

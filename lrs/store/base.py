@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from .chain import ChainEntry
+
 
 # --- stores and credentials -------------------------------------------------------------
 
@@ -91,6 +93,7 @@ class StoredStatement:
     voided: bool
     is_voiding: bool
     body: bytes               # the JSON as stored (UTF-8), `stored` and `timestamp` included
+    erased: int = 0           # the erasure's chain entry when the content was erased (body b'', voided)
 
 
 @dataclass
@@ -342,13 +345,69 @@ class StorageBackend(ABC):
         """The chain.ChainHead of the newest committed batch (ChainHead() when none)."""
 
     @abstractmethod
-    def chain_entries(self, store_id, upto_n):
-        """Iterate the store's chain.ChainEntry with n <= upto_n, in n order, as kept."""
+    def chain_rows(self, store_id, upto_n, after_n=0):
+        """Iterate the store's entries with after_n < n <= upto_n, in n order, as kept, each as a
+        tuple (n, kind, seq, id, target, content, hash, detail): `audit verify` walks millions."""
+
+    def chain_entries(self, store_id, upto_n, after_n=0):
+        """chain_rows as chain.ChainEntry."""
+        for row in self.chain_rows(store_id, upto_n, after_n):
+            yield ChainEntry(*row)
 
     @abstractmethod
-    def statement_rows(self, store_id, upto_seq):
-        """Iterate every StoredStatement of the store with seq <= upto_seq (voided ones too), in seq
-        order, as kept: flags and body straight from the database."""
+    def chain_walk(self, store_id, upto_n):
+        """Iterate pages (lists) of the store's entries with n <= upto_n in n order, each entry as the chain_rows tuple
+        followed by the statement the store keeps at the entry's seq for a statement or voiding
+        entry: (id, voided, is_voiding, body, erased), or five None (no statement there, or
+        another kind of entry). What `audit verify` walks: one pass, millions of entries."""
+
+    @abstractmethod
+    def count_statements(self, store_id, upto_seq) -> int:
+        """How many statements the store keeps with seq <= upto_seq (voided and erased included)."""
+
+    @abstractmethod
+    def chain_marks(self, store_id, upto_n):
+        """Iterate the store's entries with n <= upto_n that are not statement or voiding entries
+        (documents, acts, erasures, backfills), in n order, as kept (an index keeps this short)."""
+
+    @abstractmethod
+    def statement_tuples(self, store_id, upto_seq, from_seq=1):
+        """Iterate every statement of the store with from_seq <= seq <= upto_seq (voided and erased
+        ones too), in seq order, as kept, each as a tuple (seq, id, voided, is_voiding, body,
+        erased, stored_ms): flags and body straight from the database (flags as 0/1 or bools)."""
+
+    def statement_rows(self, store_id, upto_seq, from_seq=1):
+        """statement_tuples as StoredStatement."""
+        for seq, statement_id, voided, voiding, body, erased, stored_ms in self.statement_tuples(
+                store_id, upto_seq, from_seq):
+            yield StoredStatement(id=statement_id, seq=seq, stored_ms=stored_ms, voided=bool(voided),
+                                  is_voiding=bool(voiding), body=body, erased=erased)
+
+    @abstractmethod
+    def document_rows(self, store_id):
+        """Iterate (fields, Document) of every document of the store as kept, fields as
+        rules.document_fields makes them."""
+
+    @abstractmethod
+    def append_act(self, store_id, kind, name, facts):
+        """Append an entry for an act on the store (chain.Chainer.act) in a transaction of its own;
+        the ChainEntry."""
+
+    @abstractmethod
+    def erase_agent(self, store_id, agent_key, facts):
+        """Erase a learner in one transaction (chain.py, "Erasure"): every statement whose own
+        index keys name agent_key as agent or related agent loses its content, its index keys
+        and its outbox entries (nothing of it is forwarded any more), groups that other
+        statements inherited from it (QRY-24) are dropped; the learner's documents (agent
+        profiles, states) and agent names are deleted, each document as a 'document_deleted'
+        entry; the readable keys of the learner's document entries are blanked; an erasure entry
+        records `facts` and the counts. The erasure ChainEntry."""
+
+    @abstractmethod
+    def backfill_chain(self, store_id, facts):
+        """Chain, in one transaction, the statements (in seq order) and documents that have no
+        entry yet, after a 'backfill' entry recording `facts` and what it covers; the backfill
+        ChainEntry, or None when everything is chained already."""
 
     @abstractmethod
     def add_checkpoint(self, checkpoint):

@@ -48,9 +48,9 @@ from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
-from .chain import ChainEntry, ChainHead, Checkpoint
-from .rules import (BatchTransaction, check_commit_deadline, document_fields, newest_per_id, prepare_body, scope_fields, seq_bounds,
-                    write_batch)
+from .chain import DOCUMENT_KINDS, STATEMENT_KINDS, ChainEntry, Chainer, ChainHead, Checkpoint, document_key, key_digest
+from .rules import (BatchTransaction, ChainTransaction, backfill_chain, chain_documents, check_commit_deadline,
+                    document_fields, erase_agent, newest_per_id, prepare_body, scope_fields, seq_bounds, write_batch)
 from .rules import VoidingRef
 
 CHUNK_BYTES = 1 << 20
@@ -88,7 +88,7 @@ def _guarded(method):
     return wrapper
 
 
-class _Batch(BatchTransaction):
+class _Batch(BatchTransaction, ChainTransaction):
     """The shared batch rules (lrs/store/rules.py) in MongoDB documents, inside one transaction."""
 
     def __init__(self, db, session, store_id):
@@ -205,17 +205,93 @@ class _Batch(BatchTransaction):
     def chain_head(self):
         return _chain_head(self.db.counters.find_one({"_id": self.store}, {"chain": 1}, session=self.s))
 
-    def append_chain(self, entries):
+    def append_chain(self, entries, head):
         if not entries:
             return
-        self.db.chain.insert_many([{"_id": "%s/%d" % (self.store, e.n), "store": self.store, "n": e.n,
-                                    "kind": e.kind, "seq": e.seq, "id": e.id, "target": e.target,
-                                    "content": e.content, "hash": e.hash} for e in entries],
-                                  ordered=True, session=self.s)
-        last = entries[-1]
+        docs = []
+        for e in entries:
+            doc = {"_id": "%s/%d" % (self.store, e.n), "store": self.store, "n": e.n, "kind": e.kind, "seq": e.seq,
+                   "id": e.id, "target": e.target, "content": e.content, "hash": e.hash}
+            if e.kind not in STATEMENT_KINDS:
+                doc.update(mark=1, detail=e.detail)          # found by chain_marks' partial index
+            docs.append(doc)
+        self.db.chain.insert_many(docs, ordered=True, session=self.s)
         self.db.counters.update_one({"_id": self.store},
-                                    {"$set": {"chain": {"n": last.n, "seq": last.seq, "hash": last.hash}}},
-                                    session=self.s)
+                                    {"$set": {"chain": {"n": head.n, "seq": head.seq, "hash": head.hash}}},
+                                    upsert=True, session=self.s)
+
+    # --- erasure and backfill (issue 13; rules.ChainTransaction) ---------------------------
+
+    def statements_naming(self, agent_key):
+        wanted = {_key("agent", agent_key), _key("related_agent", agent_key)}
+        found = {}
+        for doc in self.db.statements.find({"store": self.store, "groups.k": {"$in": sorted(wanted)}},
+                                           {"id": 1, "seq": 1, "groups": 1}, session=self.s):
+            if any(group["g"] == doc["seq"] and wanted & set(group["k"]) for group in doc["groups"]):
+                found[doc["id"]] = (doc["seq"], doc["seq"])
+        return found
+
+    def erase_statements(self, ids, erasure_n):
+        if ids:
+            self.db.statements.update_many({"_id": {"$in": [self._id(i) for i in ids]}},
+                                           {"$set": {"body": b"", "voided": True, "erased": erasure_n, "groups": []}},
+                                           session=self.s)
+
+    def drop_groups(self, statement_id, origins):
+        self.db.statements.update_one({"_id": self._id(statement_id)},
+                                      {"$pull": {"groups": {"g": {"$in": sorted(origins)}}}}, session=self.s)
+
+    def drop_outbox(self, seqs):
+        rules = [d["_id"] for d in self.db.forwarding_rules.find({"store": self.store}, {"_id": 1}, session=self.s)]
+        if rules and seqs:
+            self.db.outbox.delete_many({"rule": {"$in": rules}, "seq": {"$in": list(seqs)}}, session=self.s)
+
+    def agent_documents(self, agent_key):
+        return sorted((document_fields_of(d) for d in self.db.documents.find(
+            {"store": self.store, "agent_key": agent_key}, session=self.s)), key=document_key)
+
+    def delete_agent_data(self, agent_key):
+        self.db.documents.delete_many({"store": self.store, "agent_key": agent_key}, session=self.s)
+        self.db.agents.delete_one({"_id": self._id(agent_key)}, session=self.s)
+
+    def blank_document_details(self, agent_key):
+        named = [d["_id"] for d in self.db.chain.find(
+            {"store": self.store, "mark": 1, "kind": {"$in": list(DOCUMENT_KINDS)}, "detail": {"$ne": ""}},
+            {"detail": 1}, session=self.s) if json.loads(d["detail"])[2] == agent_key]
+        if named:
+            self.db.chain.update_many({"_id": {"$in": named}}, {"$set": {"detail": ""}}, session=self.s)
+
+    def first_chained_seq(self):
+        doc = self.db.chain.find_one({"store": self.store, "kind": {"$in": list(STATEMENT_KINDS)}}, {"seq": 1},
+                                     sort=[("seq", 1)], session=self.s)
+        return doc["seq"] if doc else None
+
+    def count_statements(self, upto_seq):
+        return self.db.statements.count_documents({"store": self.store, "seq": {"$lte": upto_seq}}, session=self.s)
+
+    def statement_bodies(self, upto_seq):
+        for doc in self.db.statements.find({"store": self.store, "seq": {"$lte": upto_seq}},
+                                           {"id": 1, "seq": 1, "voiding": 1, "void": 1, "body": 1}, sort=[("seq", 1)],
+                                           session=self.s):
+            yield doc["seq"], doc["id"], doc.get("void") if doc["voiding"] else None, bytes(doc["body"])
+
+    def unchained_documents(self):
+        chained = {d["id"] for d in self.db.chain.find(
+            {"store": self.store, "mark": 1, "kind": {"$in": list(DOCUMENT_KINDS)}}, {"id": 1}, session=self.s)}
+        return [(fields, document) for fields, document in _document_rows(self.db, self.store, self.s)
+                if key_digest(document_key(fields)) not in chained]
+
+
+_DOC_FIELDS = ("kind", "activity_id", "agent_key", "registration", "doc_id")
+
+
+def document_fields_of(doc):
+    return {name: doc[name] for name in _DOC_FIELDS}
+
+
+def _document_rows(db, store_id, session=None):
+    for doc in db.documents.find({"store": store_id}, session=session):
+        yield document_fields_of(doc), MongoStorage._document(doc)
 
 
 def _chain_head(counter):
@@ -275,6 +351,8 @@ class MongoStorage(StorageBackend):
         db.outbox.create_index([("rule", 1), ("dead", 1), ("seq", 1)])
         db.outbox.create_index([("rule", 1), ("lease_until", 1)])        # a claim's look for others' leases
         db.chain.create_index([("store", 1), ("n", 1)], unique=True)
+        # entries other than statements (documents, acts, erasures, backfills) carry `mark`
+        db.chain.create_index([("store", 1), ("mark", 1), ("n", 1)], partialFilterExpression={"mark": {"$exists": True}})
         db.checkpoints.create_index([("store", 1), ("n", 1)], unique=True)
         db.documents.create_index([("store", 1), ("kind", 1), ("activity_id", 1), ("agent_key", 1),
                                    ("registration", 1), ("doc_id", 1)])
@@ -429,13 +507,13 @@ class MongoStorage(StorageBackend):
 
     # what a StoredStatement is made of: a read never fetches the index keys (groups), nor the
     # authority, reference and voiding keys only the indexes need (issue 16)
-    _STATEMENT_FIELDS = {"_id": 0, "id": 1, "seq": 1, "stored_ms": 1, "voided": 1, "voiding": 1, "body": 1}
+    _STATEMENT_FIELDS = {"_id": 0, "id": 1, "seq": 1, "stored_ms": 1, "voided": 1, "voiding": 1, "body": 1, "erased": 1}
 
     @staticmethod
     def _stored(doc, voided=None):
         return StoredStatement(id=doc["id"], seq=doc["seq"], stored_ms=doc["stored_ms"],
                                voided=bool(doc["voided"]) if voided is None else voided,
-                               is_voiding=bool(doc["voiding"]), body=bytes(doc["body"]))
+                               is_voiding=bool(doc["voiding"]), body=bytes(doc["body"]), erased=doc.get("erased", 0))
 
     @_guarded
     def get_statements(self, store_id, ids):
@@ -454,15 +532,78 @@ class MongoStorage(StorageBackend):
     def chain_head(self, store_id):
         return _chain_head(self.db.counters.find_one({"_id": store_id}, {"chain": 1}))
 
-    def chain_entries(self, store_id, upto_n):
-        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$lte": upto_n}}, sort=[("n", 1)])):
-            yield ChainEntry(n=doc["n"], kind=doc["kind"], seq=doc["seq"], id=doc["id"], target=doc["target"],
-                             content=bytes(doc["content"]), hash=bytes(doc["hash"]))
+    @staticmethod
+    def _entry_of(doc):
+        return ChainEntry(n=doc["n"], kind=doc["kind"], seq=doc["seq"], id=doc["id"], target=doc["target"],
+                          content=bytes(doc["content"]), hash=bytes(doc["hash"]), detail=doc.get("detail", ""))
 
-    def statement_rows(self, store_id, upto_seq):
-        for doc in self._stream(self.db.statements.find({"store": store_id, "seq": {"$lte": upto_seq}},
+    def chain_rows(self, store_id, upto_n, after_n=0):
+        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$gt": after_n, "$lte": upto_n}},
+                                                   sort=[("n", 1)])):
+            yield (doc["n"], doc["kind"], doc["seq"], doc["id"], doc["target"], bytes(doc["content"]),
+                   bytes(doc["hash"]), doc.get("detail", ""))
+
+    def chain_walk(self, store_id, upto_n, page=2000):
+        docs = []
+        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$lte": upto_n}}, sort=[("n", 1)])):
+            docs.append(doc)
+            if len(docs) == page:
+                yield self._joined(store_id, docs)
+                docs = []
+        if docs:
+            yield self._joined(store_id, docs)
+
+    def _joined(self, store_id, docs):
+        """chain_walk's page of tuples for a page of entries, their statements read at once."""
+        seqs = [d["seq"] for d in docs if d["kind"] in STATEMENT_KINDS]
+        kept = {s["seq"]: s for s in self._stream(self.db.statements.find(
+            {"store": store_id, "seq": {"$in": seqs}}, self._STATEMENT_FIELDS))} if seqs else {}
+        nothing, page = (None,) * 5, []
+        for d in docs:
+            s = kept.get(d["seq"]) if d["kind"] in STATEMENT_KINDS else None
+            page.append((d["n"], d["kind"], d["seq"], d["id"], d["target"], bytes(d["content"]), bytes(d["hash"]),
+                         d.get("detail", "")) + ((s["id"], s["voided"], s["voiding"], bytes(s["body"]),
+                                                  s.get("erased", 0)) if s is not None else nothing))
+        return page
+
+    @_guarded
+    def count_statements(self, store_id, upto_seq):
+        return self.db.statements.count_documents({"store": store_id, "seq": {"$lte": upto_seq}})
+
+    def chain_marks(self, store_id, upto_n):
+        for doc in self._stream(self.db.chain.find({"store": store_id, "mark": 1, "n": {"$lte": upto_n}},
+                                                   sort=[("n", 1)])):
+            yield self._entry_of(doc)
+
+    def statement_tuples(self, store_id, upto_seq, from_seq=1):
+        for doc in self._stream(self.db.statements.find({"store": store_id, "seq": {"$gte": from_seq, "$lte": upto_seq}},
                                                         self._STATEMENT_FIELDS, sort=[("seq", 1)])):
-            yield self._stored(doc)
+            yield (doc["seq"], doc["id"], doc["voided"], doc["voiding"], bytes(doc["body"]), doc.get("erased", 0),
+                   doc["stored_ms"])
+
+    def document_rows(self, store_id):
+        yield from self._stream(_document_rows(self.db, store_id))
+
+    @_guarded
+    def append_act(self, store_id, kind, name, facts):
+        def work(session):
+            tx = _Batch(self.db, session, store_id)
+            chainer = Chainer(tx.chain_head())
+            entry = chainer.act(kind, name, facts)
+            tx.append_chain(chainer.entries, chainer.head)
+            return entry
+        return self._in_transaction(work)
+
+    @_guarded
+    def erase_agent(self, store_id, agent_key, facts):
+        return self._in_transaction(lambda session: erase_agent(_Batch(self.db, session, store_id), agent_key, facts))
+
+    @_guarded
+    def backfill_chain(self, store_id, facts):
+        def work(session):
+            tx = _Batch(self.db, session, store_id)
+            return backfill_chain(tx, facts, tx.order()[0])
+        return self._in_transaction(work)
 
     @_guarded
     def add_checkpoint(self, checkpoint):
@@ -580,6 +721,7 @@ class MongoStorage(StorageBackend):
                     {"store": store_id, **document_fields(key), "content": bytes(new.content),
                      "content_type": new.content_type, "etag": new.etag, "updated_ms": new.updated_ms},
                     upsert=True, session=session)
+                chain_documents(_Batch(self.db, session, store_id), [(document_fields(key), new)])
             return new
         return self._in_transaction(work)
 
@@ -590,14 +732,23 @@ class MongoStorage(StorageBackend):
         def work(session):
             current = self._document(self.db.documents.find_one({"_id": doc_id}, session=session))
             check(current)
-            return current is not None and self.db.documents.delete_one(
-                {"_id": doc_id}, session=session).deleted_count == 1
+            if current is None or self.db.documents.delete_one({"_id": doc_id}, session=session).deleted_count != 1:
+                return False
+            chain_documents(_Batch(self.db, session, store_id), [(document_fields(key), None)])
+            return True
         return self._in_transaction(work)
 
     @_guarded
     def delete_documents(self, store_id, scope):
-        return self._in_transaction(lambda session: self.db.documents.delete_many(
-            {"store": store_id, **scope_fields(scope)}, session=session).deleted_count)
+        selector = {"store": store_id, **scope_fields(scope)}
+
+        def work(session):
+            gone = sorted((document_fields_of(d) for d in self.db.documents.find(selector, session=session)),
+                          key=document_key)
+            self.db.documents.delete_many(selector, session=session)
+            chain_documents(_Batch(self.db, session, store_id), [(fields, None) for fields in gone])
+            return len(gone)
+        return self._in_transaction(work)
 
     # --- server-side secrets -----------------------------------------------------------
 

@@ -22,7 +22,9 @@ LRS's ordering lives here:
 * document keys: a missing part of a document's address is kept as '' (one value in an index);
   a listing names each document id once, with its newest time across registrations (STATE-14);
 * the audit chain: every new statement becomes an entry of the store's hash chain, in the same
-  transaction and in seq order (lrs/store/chain.py).
+  transaction and in seq order; so does every document write and delete (chain_documents); an
+  erasure of a learner and a backfill are one transaction each (erase_agent, backfill_chain;
+  lrs/store/chain.py).
 """
 import json
 from abc import ABC, abstractmethod
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from ..errors import StorageUnavailable
 from ..timeutil import format_ms
 from .base import OutboxEntry, StoredStatement
-from .chain import chain_statements
+from .chain import BACKFILL, STATEMENT, VOIDING, ChainHead, Chainer, chain_statements, content_hash
 
 
 class DuplicateStatements(Exception):
@@ -179,8 +181,71 @@ class BatchTransaction(ABC):
         order(), so writers of the store serialise on it as on the order."""
 
     @abstractmethod
-    def append_chain(self, entries):
-        """Keep the chain.ChainEntry list (consecutive n) and make its last entry the head."""
+    def append_chain(self, entries, head):
+        """Keep the chain.ChainEntry list (consecutive n) and make `head` (its last entry's n and
+        hash) the store's chain head."""
+
+
+class ChainTransaction(ABC):
+    """What a backend offers the chain rules for documents, erasures and backfills inside one
+    open transaction on one store (its BatchTransaction implements both)."""
+
+    @abstractmethod
+    def chain_head(self): ...
+
+    @abstractmethod
+    def append_chain(self, entries, head): ...
+
+    @abstractmethod
+    def referrers_of(self, statement_id) -> list: ...
+
+    @abstractmethod
+    def groups_of(self, statement_id): ...
+
+    @abstractmethod
+    def statements_naming(self, agent_key) -> dict:
+        """{id: (seq, origin of its own group)} of the statements whose own index keys name
+        agent_key as agent or related agent (not through a StatementRef)."""
+
+    @abstractmethod
+    def erase_statements(self, ids, erasure_n):
+        """Remove the statements' content and index keys: body b'', voided, erased = erasure_n."""
+
+    @abstractmethod
+    def drop_groups(self, statement_id, origins):
+        """Remove from a statement the inherited groups whose origin is among origins."""
+
+    @abstractmethod
+    def drop_outbox(self, seqs):
+        """Remove the outbox entries (pending and dead letters) of the store's statements at seqs."""
+
+    @abstractmethod
+    def agent_documents(self, agent_key) -> list:
+        """[document fields] of the documents (states, agent profiles) of agent_key."""
+
+    @abstractmethod
+    def delete_agent_data(self, agent_key):
+        """Delete the documents and the agent names (AGENTS-6) of agent_key."""
+
+    @abstractmethod
+    def blank_document_details(self, agent_key):
+        """Blank the readable key (`detail`) of every document entry whose key names agent_key."""
+
+    @abstractmethod
+    def first_chained_seq(self):
+        """The lowest seq of a statement or voiding entry, None when there is none."""
+
+    @abstractmethod
+    def count_statements(self, upto_seq) -> int: ...
+
+    @abstractmethod
+    def statement_bodies(self, upto_seq):
+        """Iterate (seq, id, the id it voids or None, body) of the statements with seq <= upto_seq in
+        seq order."""
+
+    @abstractmethod
+    def unchained_documents(self) -> list:
+        """[(fields, Document)] of the documents whose key has no document entry."""
 
 
 def reject_duplicates(tx, ids):
@@ -228,7 +293,90 @@ def write_batch(tx, batch, prepared, now_ms):
 
 def append_to_chain(tx, statements):
     """Issue 13: each new statement becomes an entry of the store's audit chain."""
-    tx.append_chain(chain_statements(tx.chain_head(), statements))
+    entries = chain_statements(tx.chain_head(), statements)
+    if entries:
+        last = entries[-1]
+        tx.append_chain(entries, ChainHead(n=last.n, seq=last.seq, hash=last.hash))
+
+
+def chain_documents(tx, changes):
+    """Issue 13: each document write or delete, [(fields, Document or None for a delete)], becomes
+    an entry of the store's chain in the writing transaction."""
+    if changes:
+        chainer = Chainer(tx.chain_head())
+        for fields, document in changes:
+            chainer.document(fields, document)
+        tx.append_chain(chainer.entries, chainer.head)
+
+
+class UnchainedStatements(Exception):
+    """The store holds statements its chain does not record yet (an older database): an erasure
+    must wait for `audit backfill`, or the backfill would chain the emptied statements."""
+
+
+def erase_agent(tx, agent_key, facts):
+    """Erase a learner (StorageBackend.erase_agent) through a ChainTransaction; the erasure entry."""
+    first = tx.first_chained_seq()
+    if tx.count_statements(first - 1 if first is not None else SEQ_ANY):
+        raise UnchainedStatements("the store holds statements written before its audit chain: run "
+                                  "`python -m lrs audit backfill` first")
+    erased = tx.statements_naming(agent_key)
+    documents = tx.agent_documents(agent_key)
+    chainer = Chainer(tx.chain_head())
+    for fields in documents:
+        chainer.document(fields, None, readable=False)
+    entry = chainer.erasure(dict(facts, statements=len(erased), documents=len(documents)), erased)
+    tx.erase_statements(sorted(erased), entry.n)
+    _drop_inherited_groups(tx, erased)
+    tx.drop_outbox(sorted(seq for seq, _ in erased.values()))
+    tx.delete_agent_data(agent_key)
+    tx.blank_document_details(agent_key)
+    tx.append_chain(chainer.entries, chainer.head)
+    return entry
+
+
+def _drop_inherited_groups(tx, erased):
+    """QRY-24 copied the erased statements' own groups to the statements referring to them, and
+    up their chains: remove those copies, so no query finds a referrer by the learner any more."""
+    origins = {origin for _, origin in erased.values()}
+    seen, queue = set(erased), list(erased)
+    while queue:
+        for referrer in tx.referrers_of(queue.pop()):
+            if referrer in seen:
+                continue
+            seen.add(referrer)
+            if any(group[0] in origins for group in tx.groups_of(referrer) or []):
+                tx.drop_groups(referrer, origins)
+                queue.append(referrer)
+
+
+_BACKFILL_CHUNK = 10000
+SEQ_ANY = (1 << 62) - 1                 # above every seq
+
+
+def backfill_chain(tx, facts, last_seq):
+    """Chain what a store kept before its chain recorded it (StorageBackend.backfill_chain): the
+    statements before the first chained one, then the documents no entry names. The backfill
+    entry, or None when there is nothing to chain."""
+    first = tx.first_chained_seq()
+    upto = last_seq if first is None else first - 1
+    count = tx.count_statements(upto) if upto > 0 else 0
+    documents = tx.unchained_documents()
+    if not count and not documents:
+        return None
+    chainer = Chainer(tx.chain_head())
+    marker = chainer.act(BACKFILL, "start", dict(facts, statements=count, first_seq=1 if count else 0,
+                                                 last_seq=upto if count else 0, documents=len(documents)))
+    if count:
+        for seq, statement_id, void_target, body in tx.statement_bodies(upto):
+            chainer.add(VOIDING if void_target else STATEMENT, seq, statement_id, void_target or "", content_hash(body))
+            if len(chainer.entries) >= _BACKFILL_CHUNK:
+                tx.append_chain(chainer.entries, chainer.head)
+                chainer.entries = []
+    for fields, document in documents:
+        chainer.document(fields, document)
+    tx.append_chain(chainer.entries, chainer.head)
+    return marker
 
 
 def apply_voiding(tx, statements):

@@ -210,8 +210,9 @@ class StatementService:
             stored = existing.get(record.id)
             if stored is None:
                 new.append((record, statement))
-            elif not equivalent(statement, json.loads(stored.body), rules.conflicts_ignore_attachments,
-                                rules.equivalence_ignores_timestamp):
+            elif stored.erased or not equivalent(statement, json.loads(stored.body), rules.conflicts_ignore_attachments,
+                                                 rules.equivalence_ignores_timestamp):
+                # an erased statement (issue 13) is never stored again and shows nothing of itself
                 raise Conflict("statement %s is already stored with different content; statements "
                                "cannot be changed (SPUT-6, SPOST-4)" % record.id)
         return new
@@ -223,7 +224,7 @@ class StatementService:
         consistent_through = self.consistent_through_ms(principal.store_id)
         found = self.storage.get_statements(principal.store_id, [request.statement_id])
         stored = found.get(request.statement_id)
-        if stored is None or stored.voided != request.voided:
+        if stored is None or stored.erased or stored.voided != request.voided:       # erased: issue 13
             raise NotFound("no %sstatement with id %s" % ("voided " if request.voided else "",
                                                            request.statement_id))
         if not self._may_read(principal, stored):

@@ -55,6 +55,31 @@ class SQLiteFile:
     def set_head_hash(self, hash_):
         self.conn.execute("UPDATE chain_heads SET hash = ? WHERE sid = ?", (hash_, self.sid))
 
+    # documents, erasure, backfill (issue 13)
+    def set_document(self, which, **columns):
+        self.conn.execute("UPDATE documents SET %s WHERE sid = ? AND doc_id = ?" % ", ".join("%s = ?" % c for c in columns),
+                          list(columns.values()) + [self.sid, which])
+
+    def delete_document(self, doc_id):
+        self.conn.execute("DELETE FROM documents WHERE sid = ? AND doc_id = ?", (self.sid, doc_id))
+
+    def copy_document(self, doc_id, new_doc_id):
+        self.conn.execute("INSERT INTO documents SELECT sid, kind, activity_id, agent_key, registration, ?, content, "
+                          "content_type, etag, updated_ms FROM documents WHERE sid = ? AND doc_id = ?",
+                          (new_doc_id, self.sid, doc_id))
+
+    def set_detail(self, n, detail):
+        self.conn.execute("UPDATE chain SET detail = ? WHERE sid = ? AND n = ?", (detail, self.sid, n))
+
+    def fake_erasure(self, seq, erasure_n):
+        self.conn.execute("UPDATE statements SET body = x'', voided = 1, erased = ? WHERE pk = ?",
+                          (erasure_n, self.pk(seq)))
+
+    def forget_chain(self):
+        """What a database written before the chain looks like: no entry, no head."""
+        self.conn.execute("DELETE FROM chain WHERE sid = ?", (self.sid,))
+        self.conn.execute("DELETE FROM chain_heads WHERE sid = ?", (self.sid,))
+
 
 class MongoCollections:
     """Edits a store's documents in the MongoDB collections directly (outside any transaction)."""
@@ -95,6 +120,29 @@ class MongoCollections:
     def set_head_hash(self, hash_):
         self.db.counters.update_one({"_id": self.store}, {"$set": {"chain.hash": hash_}})
 
+    # documents, erasure, backfill (issue 13)
+    def set_document(self, which, **fields):
+        self.db.documents.update_one({"store": self.store, "doc_id": which}, {"$set": fields})
+
+    def delete_document(self, doc_id):
+        self.db.documents.delete_one({"store": self.store, "doc_id": doc_id})
+
+    def copy_document(self, doc_id, new_doc_id):
+        doc = self.db.documents.find_one({"store": self.store, "doc_id": doc_id})
+        doc.update(_id=doc["_id"] + "-copy", doc_id=new_doc_id)
+        self.db.documents.insert_one(doc)
+
+    def set_detail(self, n, detail):
+        self.db.chain.update_one({"store": self.store, "n": n}, {"$set": {"detail": detail}})
+
+    def fake_erasure(self, seq, erasure_n):
+        self.db.statements.update_one(self._statement(seq), {"$set": {"body": b"", "voided": True, "erased": erasure_n}})
+
+    def forget_chain(self):
+        """What a database written before the chain looks like: no entry, no head."""
+        self.db.chain.delete_many({"store": self.store})
+        self.db.counters.update_one({"_id": self.store}, {"$unset": {"chain": ""}})
+
 
 @pytest.fixture
 def stored(storage, store, put):
@@ -105,9 +153,14 @@ def stored(storage, store, put):
     return first + second + voiding
 
 
+def open_database(opener, storage, store):
+    """The store's rows, to edit behind the LRS's back."""
+    return SQLiteFile(storage, store) if opener.backend == "sqlite" else MongoCollections(storage, store)
+
+
 @pytest.fixture
 def database(opener, storage, store, stored):
-    return SQLiteFile(storage, store) if opener.backend == "sqlite" else MongoCollections(storage, store)
+    return open_database(opener, storage, store)
 
 
 def _problem(storage, store):

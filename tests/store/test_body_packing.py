@@ -62,18 +62,15 @@ def test_a_json_body_written_before_the_format_is_read_as_it_is_issue_16(tmp_pat
     storage.close()
 
 
-def test_a_database_of_the_previous_schema_version_is_migrated_and_keeps_its_statements_issue_16(
-        tmp_path, monkeypatch):
+def test_a_body_kept_as_json_by_an_earlier_version_is_read_as_it_is_after_reopening_issue_16(tmp_path):
+    """Databases written before bodies were deflated keep JSON bodies; nothing rewrites them."""
     path = str(tmp_path / "lrs.sqlite3")
-    current = list(sqlite_backend.MIGRATIONS)
-    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", current[:-1])
-    old = SQLiteStorage(path)
-    written = old.insert_statements("s", InsertBatch(statements=[_record()]))[0].body
-    old.close()
+    first = SQLiteStorage(path)
+    written = first.insert_statements("s", InsertBatch(statements=[_record()]))[0].body
+    first.close()
     _set_kept_body(path, written)
-    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", current)
     storage = SQLiteStorage(path)
-    assert storage.schema_version() == len(current)
+    assert storage.schema_version() == len(sqlite_backend.MIGRATIONS)
     assert storage.get_statements("s", [STATEMENT_ID])[STATEMENT_ID].body == written
     storage.close()
 

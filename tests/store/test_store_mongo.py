@@ -264,6 +264,6 @@ def test_statement_reads_fetch_only_what_a_stored_statement_is_made_of_issue_16(
     found = storage.get_statements("s", [voided.id])
     rows = list(storage.statement_rows("s", 10))
     assert len(page.statements) == 2 and found[voided.id].voided and len(rows) == 3
-    assert projections and all(set(p) == {"_id", "id", "seq", "stored_ms", "voided", "voiding", "body"}
+    assert projections and all(set(p) == {"_id", "id", "seq", "stored_ms", "voided", "voiding", "body", "erased"}
                                for p in projections)
     storage.close()

@@ -1,0 +1,132 @@
+"""Administrative acts in the audit chain (issue 13, "each administrative act ... is an entry"):
+whatever the admin API, the console or the command line does to a store is an entry of that
+store's chain naming who (the administrator's key, or "cli"), when and what, never a secret; and
+`audit verify` lists them. On both backends."""
+import json
+import re
+
+import pytest
+
+from lrs.__main__ import main
+from lrs.audit.verify import describe, verify_store
+from lrs.store.chain import ADMIN
+
+from .conftest import ADMIN_KEY
+from .test_admin_api import Admin
+
+
+@pytest.fixture
+def api(app):
+    return Admin(app)
+
+
+def _acts(app, store_name="default"):
+    storage = app.extensions["lrs"].storage
+    store = storage.get_store(store_name)
+    return [(e.id, json.loads(e.target)) for e in storage.chain_entries(store.id, storage.chain_head(store.id).n)
+            if e.kind == ADMIN]
+
+
+def _created(api, **fields):
+    body = {"store": "default", "scopes": ["statements/write"]}
+    body.update(fields)
+    response = api.post("/credentials", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_credential_created_through_the_api_is_recorded_with_the_administrators_key(api, app):
+    made = _created(api, name="LMS", scopes=["statements/write", "statements/read"])
+    ((name, facts),) = _acts(app)
+    assert name == "credential.created"
+    assert facts["by"] == ADMIN_KEY and re.match(r"\d{4}-\d\d-\d\dT", facts["at"])
+    assert (facts["key"], facts["name"], facts["scopes"]) == (made["key"], "LMS", ["statements/write", "statements/read"])
+
+
+def test_no_secret_and_no_secret_hash_ever_enters_the_chain(api, app):
+    made = _created(api)
+    rotated = api.post("/credentials/%s/rotate" % made["key"]).get_json()
+    storage = app.extensions["lrs"].storage
+    hashes = [storage.get_credential(made["key"]).secret_hash]
+    text = json.dumps(_acts(app))
+    for secret in (made["secret"], rotated["secret"]) + tuple(hashes):
+        assert secret not in text
+
+
+def test_revoking_rotating_and_changing_scopes_are_each_recorded(api, app):
+    key = _created(api)["key"]
+    api.patch("/credentials/%s" % key, json={"scopes": ["statements/read"], "expires": "2099-01-31"})
+    api.post("/credentials/%s/rotate" % key)
+    api.post("/credentials/%s/revoke" % key)
+    acts = _acts(app)
+    assert [name for name, _ in acts] == ["credential.created", "credential.changed", "credential.rotated",
+                                          "credential.revoked"]
+    assert acts[1][1]["scopes"] == ["statements/read"] and acts[1][1]["expires"].startswith("2099-02-01")
+    assert all(facts["key"] == key and facts["by"] == ADMIN_KEY for _, facts in acts)
+
+
+def test_a_store_created_and_renamed_is_recorded_in_its_own_chain(api, app):
+    assert api.post("/stores", json={"name": "finance"}).status_code == 201
+    assert api.patch("/stores/finance", json={"name": "treasury"}).status_code == 200
+    assert [(name, facts.get("name"), facts.get("new_name")) for name, facts in _acts(app, "treasury")] == [
+        ("store.created", "finance", None), ("store.renamed", "finance", "treasury")]
+    assert _acts(app) == []                     # nothing in another store's chain
+
+
+def test_forwarding_rule_changes_are_recorded(api, app):
+    api.post("/stores", json={"name": "agency"})
+    assert api.post("/forwarding", json={"store": "default", "name": "up", "to_store": "agency",
+                                         "filter": {"verb": "http://adlnet.gov/expapi/verbs/completed"}}
+                    ).status_code == 201
+    for path in ("/forwarding/default/up/pause", "/forwarding/default/up/resume"):
+        assert api.post(path).status_code == 200
+    assert api.open("DELETE", "/forwarding/default/up").status_code == 200
+    acts = _acts(app)
+    assert [name for name, _ in acts] == ["forwarding.added", "forwarding.paused", "forwarding.resumed",
+                                          "forwarding.removed"]
+    assert acts[0][1]["to_store"] == "agency" and acts[0][1]["filter"] == {
+        "verb": "http://adlnet.gov/expapi/verbs/completed"}
+    assert {facts["rule"] for _, facts in acts} == {"up"}
+
+
+def test_a_refused_act_records_nothing(api, app):
+    assert api.post("/credentials", json={"store": "default", "scopes": ["no/such"]}).status_code == 400
+    assert api.post("/credentials/nobody/revoke").status_code == 404
+    assert _acts(app) == []
+
+
+def test_the_chain_with_acts_verifies_and_verify_lists_them(api, app):
+    key = _created(api)["key"]
+    api.post("/credentials/%s/revoke" % key)
+    storage = app.extensions["lrs"].storage
+    result = verify_store(storage, storage.get_store("default").id)
+    assert result.ok, result.problem
+    lines = describe(result)
+    assert "2 administrative acts" in lines[0]
+    assert any("by %s: credential.revoked key %s" % (ADMIN_KEY, key) in line for line in lines)
+
+
+def test_acts_from_the_command_line_are_recorded_by_cli(app, monkeypatch, capsys):
+    storage = app.extensions["lrs"].storage
+    monkeypatch.setenv("LRS_DATABASE_URL", app.extensions["lrs"].settings.database_url)
+    monkeypatch.setenv("LRS_SECRET_HASH_ITERATIONS", "1000")
+    main(["stores", "create", "payroll"])
+    main(["credentials", "create", "--store", "payroll", "--scopes", "statements/read"])
+    acts = _acts(app, "payroll")
+    assert [(name, facts["by"]) for name, facts in acts] == [("store.created", "cli"), ("credential.created", "cli")]
+    capsys.readouterr()
+    main(["audit", "verify", "--store", "payroll"])
+    out = capsys.readouterr().out
+    assert "2 administrative acts" in out and "by cli: store.created name payroll" in out
+    assert storage.get_store("payroll") is not None
+
+
+def test_acts_done_in_the_console_are_recorded_with_the_signed_in_administrators_key(app):
+    from .test_console import Console
+    browser = Console(app)
+    assert browser.sign_in().status_code == 302
+    browser.get("/stores")
+    assert browser.post("/stores", {"name": "health"}).status_code == 302
+    assert browser.post("/stores/health/rename", {"name": "wellbeing"}).status_code == 302
+    assert [(name, facts["by"]) for name, facts in _acts(app, "wellbeing")] == [
+        ("store.created", ADMIN_KEY), ("store.renamed", ADMIN_KEY)]
