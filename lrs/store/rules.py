@@ -27,6 +27,8 @@ LRS's ordering lives here:
   lrs/store/chain.py).
 """
 import json
+
+import orjson
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -45,7 +47,13 @@ class DuplicateStatements(Exception):
 
 
 def _dumps(value):
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON text. orjson writes a statement several times faster than the json module (a
+    tenth of a batch's CPU went to json.dumps, issue 16); the json module writes what orjson
+    refuses (integers beyond 64 bits, which JSON allows)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 # --- statement bodies -------------------------------------------------------------------

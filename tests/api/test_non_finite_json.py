@@ -110,3 +110,12 @@ def test_the_alternate_syntax_content_holding_nan_is_refused_GEN_1(client):
                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert_refused(response, "NaN")
     assert stored_count(client) == 0
+
+
+def test_an_integer_beyond_64_bits_in_an_extension_is_kept_exactly_GEN_1(client):
+    """JSON numbers have no size limit; the store's fast serialiser (orjson) stops at 64 bits and
+    the json module takes over, so the statement is stored and returned with the number intact."""
+    sent = statement(result={"extensions": {"http://example.gov/ext/big": 2 ** 70}})
+    statement_id = client.post_statements(sent).get_json()[0]
+    found = client.get("/xapi/statements?statementId=" + statement_id)
+    assert found.json["result"]["extensions"]["http://example.gov/ext/big"] == 2 ** 70
