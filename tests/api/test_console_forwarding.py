@@ -1,25 +1,17 @@
 """Forwarding rules managed from the console (issue 14 with the federation's forwarding, issue 12):
 add one to another store or to a remote LRS, pause, resume, remove; a remote secret is never shown
 again. Through the Flask test client, on both backends."""
-import socket
-
 import pytest
 
 from lrs.federation.secrets import new_key
+
+from tests.system.conftest import free_port
 
 from .test_console import Console
 
 
 REMOTE = {"store": "default", "name": "to-agency", "target": "remote", "endpoint": "https://agency.example.gov/xapi/",
           "key": "our-key-there", "secret": "a-remote-secret-never-shown", "version": "1.0.3"}
-
-
-@pytest.fixture
-def unused_port():
-    """A loopback port nothing listens on (bound, then closed)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -67,8 +59,8 @@ def test_the_form_offers_the_remote_check_checked_by_default_issue_12(console):
 
 
 def test_a_remote_lrs_that_cannot_be_reached_is_refused_next_to_the_endpoint_when_checked_issue_12(
-        console, forwarding, unused_port):
-    response = console.post("/forwarding", dict(REMOTE, endpoint="http://127.0.0.1:%d/xapi/" % unused_port,
+        console, forwarding):
+    response = console.post("/forwarding", dict(REMOTE, endpoint="http://127.0.0.1:%d/xapi/" % free_port(),
                                                  check="true"))
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and 'id="endpoint-error"' in page and "cannot reach" in page

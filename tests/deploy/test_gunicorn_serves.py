@@ -2,7 +2,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,19 +11,15 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.system.conftest import free_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(tmp_path):
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "gunicorn.log"
     env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "GUNICORN_CMD_ARGS")}
     env.update(LRS_WORKERS="2", LRS_THREADS="4", LRS_PORT=str(port), LRS_HOST="127.0.0.1",
