@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ..config import ConfigError
+from ..errors import ConfigError
 from ..store.chain import Checkpoint
 from ..timeutil import datetime_to_ms, format_ms, now_ms
 
