@@ -358,19 +358,21 @@ class AdminService:
         rule = load_rule(self.storage, store_info.id)
         return {"store": store_info.name, "rule": rule.as_dict(), "default": rule == DEFAULT_RULE}
 
-    def set_completion_rule(self, store, fields):
+    def set_completion_rule(self, store, fields, by=acts.CLI):
         """Set what counts as completion in a store's reports: `fields` (a dict) changes the default rule's
         completion_verbs, success_verbs, failure_verbs, result_completion, result_success; None resets
-        it to the default."""
+        it to the default. Recorded in the store's audit chain: it changes what its reports say."""
         store_info = self.store(store)
         if fields is None:
             save_rule(self.storage, store_info.id, None)
+            acts.record(self.storage, store_info.id, acts.COMPLETION_RULE_RESET, by)
         else:
             try:
                 rule = parse_rule(fields)
             except BadRequest as error:
                 raise InvalidField("rule", error.message) from None
             save_rule(self.storage, store_info.id, rule)
+            acts.record(self.storage, store_info.id, acts.COMPLETION_RULE_SET, by, rule=rule.as_dict())
         return self.completion_rule(store_info.name)
 
     def report_grants(self, key):
@@ -380,13 +382,20 @@ class AdminService:
         return {"key": credential.key, "store": names.get(credential.store_id, credential.store_id),
                 "stores": sorted(names[i] for i in self.storage.report_grants(key) if i in names)}
 
-    def set_report_grants(self, key, stores):
+    def set_report_grants(self, key, stores, by=acts.CLI):
         """Let the credential read the reports of exactly these stores (names) besides its own (an agency
-        auditor reading several departments); [] takes every grant back."""
+        auditor reading several departments); [] takes every grant back. Each store granted or taken
+        back records it in its audit chain (who may read it changed)."""
         self._credential(key)
         if not isinstance(stores, list) or not all(isinstance(name, str) for name in stores):
             raise InvalidField("stores", "a list of store names")
-        self.storage.set_report_grants(key, [self.store(name, field="stores").id for name in stores])
+        wanted = [self.store(name, field="stores").id for name in stores]
+        before = set(self.storage.report_grants(key))
+        self.storage.set_report_grants(key, wanted)
+        for store_id in sorted(set(wanted) - before):
+            acts.record(self.storage, store_id, acts.REPORTS_GRANTED, by, key=key)
+        for store_id in sorted(before - set(wanted)):
+            acts.record(self.storage, store_id, acts.REPORTS_UNGRANTED, by, key=key)
         return self.report_grants(key)
 
 

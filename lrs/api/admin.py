@@ -200,12 +200,12 @@ def completion_rule(name):
 def set_completion_rule(name):
     """The body's fields replace those of the default rule (lrs/reports/rule.py)."""
     body = _body(VERB_LISTS + FLAGS)
-    return jsonify(admin().set_completion_rule(name, body))
+    return jsonify(admin().set_completion_rule(name, body, by=_by()))
 
 
 @admin_api.route("/stores/<name>/completion-rule", methods=["DELETE"])
 def reset_completion_rule(name):
-    return jsonify(admin().set_completion_rule(name, None))
+    return jsonify(admin().set_completion_rule(name, None, by=_by()))
 
 
 @admin_api.route("/credentials/<key>/report-stores", methods=["GET"])
@@ -216,4 +216,4 @@ def report_grants(key):
 @admin_api.route("/credentials/<key>/report-stores", methods=["PUT"])
 def set_report_grants(key):
     body = _body(("stores",), required=("stores",))
-    return jsonify(admin().set_report_grants(key, body["stores"]))
+    return jsonify(admin().set_report_grants(key, body["stores"], by=_by()))

@@ -21,6 +21,8 @@ CREDENTIAL_CREATED, CREDENTIAL_REVOKED = "credential.created", "credential.revok
 CREDENTIAL_ROTATED, CREDENTIAL_CHANGED = "credential.rotated", "credential.changed"
 FORWARDING_ADDED, FORWARDING_PAUSED = "forwarding.added", "forwarding.paused"
 FORWARDING_RESUMED, FORWARDING_REMOVED = "forwarding.resumed", "forwarding.removed"
+COMPLETION_RULE_SET, COMPLETION_RULE_RESET = "completion-rule.set", "completion-rule.reset"
+REPORTS_GRANTED, REPORTS_UNGRANTED = "reports.granted", "reports.ungranted"
 
 
 def facts(by, **what):

@@ -89,6 +89,26 @@ def test_forwarding_rule_changes_are_recorded(api, app):
     assert {facts["rule"] for _, facts in acts} == {"up"}
 
 
+def test_a_completion_rule_set_and_reset_is_recorded_with_the_rule(api, app):
+    rule = {"completion_verbs": ["http://adlnet.gov/expapi/verbs/passed"]}
+    assert api.open("PUT", "/stores/default/completion-rule", json=rule).status_code == 200
+    assert api.open("DELETE", "/stores/default/completion-rule").status_code == 200
+    acts = _acts(app)
+    assert [(name, facts["by"]) for name, facts in acts] == [("completion-rule.set", ADMIN_KEY),
+                                                            ("completion-rule.reset", ADMIN_KEY)]
+    assert acts[0][1]["rule"]["completion_verbs"] == ["http://adlnet.gov/expapi/verbs/passed"]
+
+
+def test_report_grants_given_and_taken_back_are_recorded_in_the_granted_stores_chain(api, app):
+    api.post("/stores", json={"name": "finance"})
+    key = _created(api, scopes=["reports/read"])["key"]
+    assert api.open("PUT", "/credentials/%s/report-stores" % key, json={"stores": ["finance"]}).status_code == 200
+    assert api.open("PUT", "/credentials/%s/report-stores" % key, json={"stores": ["finance"]}).status_code == 200
+    assert api.open("PUT", "/credentials/%s/report-stores" % key, json={"stores": []}).status_code == 200
+    granting = [(name, facts["key"], facts["by"]) for name, facts in _acts(app, "finance") if name.startswith("reports.")]
+    assert granting == [("reports.granted", key, ADMIN_KEY), ("reports.ungranted", key, ADMIN_KEY)]   # the same grant twice: once
+
+
 def test_a_refused_act_records_nothing(api, app):
     assert api.post("/credentials", json={"store": "default", "scopes": ["no/such"]}).status_code == 400
     assert api.post("/credentials/nobody/revoke").status_code == 404
