@@ -197,6 +197,11 @@ class _Batch(BatchTransaction, ChainTransaction):
                 for d in self.db.statements.find({"store": self.store, "void": {"$in": list(ids)}},
                                                  {"void": 1, "seq": 1, "id": 1, "stored_ms": 1}, session=self.s)]
 
+    def positions_of(self, ids):
+        return {d["id"]: (d["seq"], d["stored_ms"])
+                for d in self.db.statements.find({"store": self.store, "id": {"$in": list(ids)}},
+                                                 {"id": 1, "seq": 1, "stored_ms": 1}, session=self.s)}
+
     def add_outbox_if_absent(self, entries):
         for e in entries:
             self.db.outbox.update_one({"_id": _outbox_id(e.rule_id, e.seq)}, {"$setOnInsert": _outbox_doc(e)},

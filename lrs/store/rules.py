@@ -179,6 +179,10 @@ class BatchTransaction(ABC):
         """[(target id, VoidingRef)] of the stored voiding statements that target any of ids."""
 
     @abstractmethod
+    def positions_of(self, ids) -> dict:
+        """{id: (seq, stored ms)} of those of ids that are stored."""
+
+    @abstractmethod
     def add_outbox_if_absent(self, entries):
         """Keep those of the OutboxEntries (for stored statements) whose rule has no entry for
         their seq yet (pending, leased or dead)."""
@@ -287,10 +291,11 @@ def write_batch(tx, batch, prepared, now_ms):
         tx.insert(statements)
         append_to_chain(tx, statements)
     voided = apply_voiding(tx, statements)
-    apply_references(tx, statements)
+    referrers = apply_references(tx, statements)
     merge_definitions(tx, batch)
     merge_agent_names(tx, batch.agent_names)
     add_outbox_entries(tx, statements, voided)
+    add_earlier_referrers(tx, referrers)
     for sha2, (content_type, data) in batch.attachments.items():
         tx.add_attachment(sha2, content_type, bytes(data))
     if statements:
@@ -413,7 +418,9 @@ def _give_groups(tx, statement_id, groups):
 
 def apply_references(tx, statements):
     """QRY-24: pull each new referrer's target groups, then push every new statement's groups
-    to the statements that refer to it, following changes up the chain."""
+    to the statements that refer to it, following changes up the chain. The ids of statements
+    stored before this batch that gained groups (a forwarding rule may match them now)."""
+    new, gained = {s.id for s in statements}, set()
     for statement in statements:
         target = statement.record.ref_target
         if target:
@@ -429,6 +436,9 @@ def apply_references(tx, statements):
         for referrer in tx.referrers_of(statement_id):
             if _give_groups(tx, referrer, groups):
                 queue.append(referrer)
+                if referrer not in new:
+                    gained.add(referrer)
+    return gained
 
 
 def matches(filters, groups):
@@ -495,6 +505,29 @@ def add_earlier_voidings(tx, statements, voided_rules):
     entries = [OutboxEntry(rule_id=rule_id, seq=voiding.seq, statement_id=voiding.id, created_ms=voiding.stored_ms)
                for target, voiding in tx.voidings_of(sorted(voided_rules)) if voiding.id not in new
                for rule_id in voided_rules[target]]
+    if entries:
+        tx.add_outbox_if_absent(entries)
+
+
+def add_earlier_referrers(tx, referrers):
+    """A statement stored before the statement it refers to (QRY-24) matched no rule through it,
+    which was unknown then: once the target arrives, every rule whose filter the referrer
+    matches now takes it (unless it holds an entry for it already), as the same query on the
+    store would now return it. It keeps its own (earlier) seq, so it is delivered first; a
+    target LRS accepts a StatementRef to a statement it does not hold yet.
+
+    `referrers`: ids of statements stored before this batch that gained groups (apply_references).
+    Rules without a filter took every statement when it was stored."""
+    rules = [(rule_id, filters) for rule_id, filters in tx.forwarding_rules() if filters] if referrers else []
+    if not rules:
+        return
+    positions = tx.positions_of(sorted(referrers))
+    entries = []
+    for referrer in sorted(positions):
+        seq, stored_ms = positions[referrer]
+        groups = tx.key_groups_of(referrer)
+        entries += [OutboxEntry(rule_id=rule_id, seq=seq, statement_id=referrer, created_ms=stored_ms)
+                    for rule_id, filters in rules if matches(filters, groups)]
     if entries:
         tx.add_outbox_if_absent(entries)
 

@@ -467,6 +467,14 @@ class _Batch(BatchTransaction, ChainTransaction):
                           [self.sid] + chunk)]
         return found
 
+    def positions_of(self, ids):
+        found = {}
+        for chunk in _chunks(ids):
+            found.update((statement_id, (pk & SEQ_MAX, stored_ms)) for statement_id, pk, stored_ms in self.conn.execute(
+                "SELECT id, pk, stored_ms FROM statements WHERE sid = ? AND id IN (%s)" % _marks(len(chunk)),
+                [self.sid] + chunk))
+        return found
+
     def add_outbox_if_absent(self, entries):
         self.conn.executemany("INSERT OR IGNORE INTO outbox (rule_id, seq, statement_id, created_ms) "
                               "VALUES (?, ?, ?, ?)",

@@ -131,6 +131,25 @@ def test_a_voiding_the_department_got_before_its_target_voids_the_target_at_the_
     assert (counts(department, rule).delivered, counts(department, rule).dead) == (2, 0)
 
 
+def test_a_comment_the_department_got_before_the_completion_it_refers_to_reaches_the_agency_QRY_24(
+        department, make_app, serve):
+    """An instructor's comment (a StatementRef) came before the completion it comments on; the
+    rule takes completions and, as its query would, what refers to them: once the completion
+    arrives both are delivered, the comment first, and the agency finds it through the completion."""
+    agency = make_app("agency-refs")
+    services_of(department).forwarding.add("default", "completions", filter={"verb": VERB},
+                                           endpoint=serve(agency).url + "/xapi/", key=ADMIN[0], secret=ADMIN[1],
+                                           version="2.0.0", check=False)
+    target_id = str(uuid.uuid4())
+    comment, = post(department, statement(verb={"id": "http://adlnet.gov/expapi/verbs/commented"},
+                                          object={"objectType": "StatementRef", "id": target_id}))
+    post(department, statement(id=target_id))
+    forwarder_of(department).drain()
+    assert sorted(held_by(agency, "2.0.0")) == sorted([comment, target_id])
+    found = client_of(agency, "2.0.0").get("/xapi/statements?verb=" + VERB).get_json()["statements"]
+    assert comment in [s["id"] for s in found]                                          # QRY-24 at the agency
+
+
 @pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
 def test_a_voiding_of_a_statement_the_agency_never_got_is_accepted_by_it_VOID_3(department, make_app, serve,
                                                                                 version):

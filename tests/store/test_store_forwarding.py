@@ -111,6 +111,46 @@ def test_a_statement_ref_matches_through_its_target(storage, store, put):
     assert [i for _, i in outbox_seqs(storage, r.id)] == [target.id, referrer.id]
 
 
+def test_a_statement_ref_that_came_before_its_matching_target_is_forwarded_when_it_arrives_QRY_24(
+        storage, store, put):
+    """The referrer matched nothing when it came (its target was unknown); once the target arrives
+    and matches, the same query would return the referrer too, so the rule takes it, at its own
+    earlier seq."""
+    r = rule_of(store, filters=[VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    referrer = make_record(keys=[OTHER_VERB], ref=target.id)
+    first, = put(referrer)
+    assert outbox_seqs(storage, r.id) == []
+    second, = put(target)
+    assert outbox_seqs(storage, r.id) == [(first.seq, referrer.id), (second.seq, target.id)]
+
+
+def test_referrers_of_referrers_that_came_first_are_forwarded_too_QRY_24(storage, store, put):
+    r = rule_of(store, filters=[VERB])
+    storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    middle = make_record(keys=[OTHER_VERB], ref=target.id)
+    outer = make_record(keys=[OTHER_VERB], ref=middle.id)
+    put(outer)
+    put(middle)
+    assert outbox_seqs(storage, r.id) == []
+    put(target)
+    assert [i for _, i in outbox_seqs(storage, r.id)] == [outer.id, middle.id, target.id]
+
+
+def test_an_earlier_referrer_is_not_queued_twice_nor_for_a_rule_it_does_not_match(storage, store, put):
+    everything, other = rule_of(store, "all"), rule_of(store, "other", filters=[("agent", AGENT), OTHER_VERB])
+    for r in (everything, other):
+        storage.add_forwarding_rule(r)
+    target = make_record(keys=[VERB])
+    referrer = make_record(keys=[OTHER_VERB], ref=target.id)
+    put(referrer)
+    put(target)
+    assert [i for _, i in outbox_seqs(storage, everything.id)] == [referrer.id, target.id]
+    assert outbox_seqs(storage, other.id) == []
+
+
 def test_the_voiding_of_a_forwarded_statement_is_forwarded(storage, store, put):
     r = rule_of(store, filters=[VERB])
     storage.add_forwarding_rule(r)
