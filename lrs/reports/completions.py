@@ -22,7 +22,6 @@ What: the store's completion rule (lrs/reports/rule.py). Each learner and activi
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
 
 from ..timeutil import datetime_to_ms, format_ms
 from ..xapi.agents import agent_key, identifier_only
@@ -108,14 +107,24 @@ def _statements(storage, store_id, activity, include_children, period):
             yield stored.id, stored.seq, statement, when
 
 
-@dataclass
 class CompletionLine:
-    store: object            # StoreInfo
-    learner_key: str
-    learner: dict
-    line: Line
+    """One learner's line of the report. `agent` is the Agent as the statements name it; `learner`, the
+    learner as the report shows it, and `row()` are made only for the lines shown (the summary needs
+    neither)."""
 
-    @cached_property
+    __slots__ = ("store", "learner_key", "agent", "line")
+
+    def __init__(self, store, learner_key, agent, line):
+        self.store = store               # StoreInfo
+        self.learner_key = learner_key
+        self.agent = agent
+        self.line = line                 # Line
+
+    @property
+    def learner(self):
+        return shown(self.agent)
+
+    @property
     def status(self):
         line = self.line
         if line.passed_ms is not None:
@@ -124,7 +133,7 @@ class CompletionLine:
             return "failed"
         return "completed" if line.completed_ms is not None else "in progress"
 
-    @cached_property
+    @property
     def seconds_to_complete(self):
         if self.line.completed_ms is None:
             return None
@@ -132,8 +141,8 @@ class CompletionLine:
 
     def row(self):
         """The line as the report shows it (JSON values; times ISO 8601 UTC)."""
-        line = self.line
-        return {"store": self.store.name, "learner": self.learner, "learner_name": self.learner.get("name"),
+        line, learner = self.line, shown(self.agent)
+        return {"store": self.store.name, "learner": learner, "learner_name": learner.get("name"),
                 "activity": line.activity, "name": line.name, "status": self.status,
                 "first_attempt": iso(line.first_ms), "last_attempt": iso(line.last_ms),
                 "completed": iso(line.completed_ms), "passed": iso(line.passed_ms),
@@ -206,7 +215,7 @@ class Completions:
                 for key, agent in learners(statement["actor"]):
                     entry = found.get((key, activity))
                     if entry is None:
-                        entry = found[(key, activity)] = CompletionLine(store, key, shown(agent),
+                        entry = found[(key, activity)] = CompletionLine(store, key, agent,
                                                                         Line(activity, keep_ids=False))
                     entry.line.add(statement_id, seq, statement, rule, when)
             names = {}
