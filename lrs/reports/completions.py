@@ -54,10 +54,13 @@ class Period:
 
 def learners(actor):
     """[(agent key, Agent)] a statement of this actor counts for."""
-    members = actor.get("member") if actor.get("objectType") == "Group" else None
+    if actor.get("objectType") != "Group":
+        key = agent_key(actor)
+        return ((key, actor),) if key else ()
+    members = actor.get("member")
     if not members:
         key = agent_key(actor)
-        return [(key, actor)] if key else []
+        return ((key, actor),) if key else ()
     return [(key, member) for key, member in ((agent_key(member), member) for member in members) if key]
 
 
@@ -95,6 +98,7 @@ def _statements(storage, store_id, activity, include_children, period):
     """(statement id, seq, statement JSON, timestamp ms) of the report's statements in the period: those
     of `activity` (every statement about an activity when None)."""
     filters = [] if activity is None else [("related_activity" if include_children else "activity", activity)]
+    bounded = period.since_ms is not None or period.until_ms is not None
     for stored in scan(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
         statement = loads(stored.body)
         if activity is None:
@@ -103,7 +107,7 @@ def _statements(storage, store_id, activity, include_children, period):
         elif reported_activity(statement, activity, include_children) is None:
             continue
         when = timestamp_ms(statement.get("timestamp")) or stored.stored_ms
-        if period.holds(when):
+        if not bounded or period.holds(when):
             yield stored.id, stored.seq, statement, when
 
 
@@ -182,12 +186,32 @@ class Summary:
         return {"statements_scanned": scanned, "lines": self.lines, "learners": len(self.learners),
                 "completed": self.completed, "passed": self.counts["passed"], "failed": self.counts["failed"],
                 "in_progress": self.counts["in progress"], "completed_without_outcome": self.counts["completed"],
-                "completion_rate": round(self.completed / self.lines, 4) if self.lines else None,
+                "completion_rate": completion_rate(self.completed, self.lines),
                 "score_distribution": [{"from": n / 10, "to": (n + 1) / 10, "count": self.buckets[n]}
                                        for n in range(10)],
                 "scores_below_zero": self.below_zero,
                 "mean_best_scaled": round(self.score_sum / self.scores, 4) if self.scores else None,
                 "median_seconds_to_complete": statistics.median(self.times) if self.times else None}
+
+
+def completion_rate(completed, lines):
+    """Lines with a completion / lines, to 4 places (None without lines)."""
+    return round(completed / lines, 4) if lines else None
+
+
+def completion_rates(entries):
+    """[(activity name, or its id without one; completion rate)] of the lines of each activity, in the
+    order the activities first come, as Summary counts them."""
+    counts = {}                           # activity -> [name, lines, lines with a completion]
+    for entry in entries:
+        line = entry.line
+        count = counts.get(line.activity)
+        if count is None:
+            count = counts[line.activity] = [line.name or line.activity, 0, 0]
+        count[1] += 1
+        if line.completed_ms is not None:
+            count[2] += 1
+    return [(name, completion_rate(completed, lines)) for name, lines, completed in counts.values()]
 
 
 @dataclass

@@ -35,6 +35,7 @@ from .scan import loads, merged, scan
 
 ATTEMPT_VERBS = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
 VOIDED = ADL + "voided"
+_NO_RESULT = {}                           # read only: what .get("result") gives without one
 COLUMNS = ("activity", "name", "first_attempt", "last_attempt", "completed", "success", "best_scaled",
            "latest_scaled", "duration_seconds", "attempts", "statements")
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
@@ -118,9 +119,8 @@ class Line:
         """Count one of the learner's statements (`when`: its timestamp in ms, read when None)."""
         if when is None:
             when = timestamp_ms(statement.get("timestamp")) or 0
-        order = (when, seq)
         verb = statement["verb"]["id"]
-        result = statement.get("result", {})
+        result = statement.get("result", _NO_RESULT)
         self.count += 1
         if self.keep_ids:
             self.statements.append(statement_id)
@@ -131,25 +131,30 @@ class Line:
         if rule.completes(verb, result) and (self.completed_ms is None or when < self.completed_ms):
             self.completed_ms, self.completed_by = when, statement_id
         outcome = rule.outcome(verb, result)
-        if outcome is not None and order >= self.success_at:
-            self.success, self.success_at, self.outcome_by = outcome, order, statement_id
-        if outcome is True and (self.passed_ms is None or when < self.passed_ms):
-            self.passed_ms = when
-        if outcome is False:
-            self.failures += 1
-        if "score" in result:
-            scaled = result["score"].get("scaled")
+        if outcome is not None:
+            order = (when, seq)
+            if order >= self.success_at:
+                self.success, self.success_at, self.outcome_by = outcome, order, statement_id
+            if outcome:
+                if self.passed_ms is None or when < self.passed_ms:
+                    self.passed_ms = when
+            else:
+                self.failures += 1
+        if result:
+            score = result.get("score")
+            scaled = score.get("scaled") if score is not None else None
             if scaled is not None:
                 if self.best_scaled is None or scaled > self.best_scaled:
                     self.best_scaled = scaled
+                order = (when, seq)
                 if order >= self.latest_at:
                     self.latest_scaled, self.latest_at = scaled, order
-        if "duration" in result:
-            self.duration_seconds += duration_seconds(result["duration"])
+            if "duration" in result:
+                self.duration_seconds += duration_seconds(result["duration"])
         if verb in ATTEMPT_VERBS:
             self.attempt_statements += 1
         elif not self.attempt_statements:       # distinct registrations count only without attempt verbs
-            self.registrations.add(statement.get("context", {}).get("registration", "").lower())
+            self.registrations.add(statement.get("context", _NO_RESULT).get("registration", "").lower())
 
     def row(self):
         """The line as the report shows it (JSON values; times as ISO 8601 UTC)."""
