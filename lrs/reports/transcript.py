@@ -45,7 +45,8 @@ _DURATION_UNITS = (604800, 86400, 3600, 60, 1)
 
 @lru_cache(maxsize=4096)
 def _day(days):
-    return format_ms(days * 86_400_000)[:11]
+    """format_ms's "YYYY-MM-DDT" of the day (its year unpadded before 1000, as strftime gives it)."""
+    return format_ms(days * 86_400_000).partition("T")[0] + "T"
 
 
 _CLOCK = tuple("%02d:%02d:" % divmod(minute, 60) for minute in range(1440))     # "HH:MM:" of each minute
