@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from flask import Response, abort, current_app, g, request, url_for
 
 from ..errors import BadRequest
-from ..reports.completions import BY, Summary, completions as completions_report, history as history_report
+from ..reports.completions import BY, completion_rates, completions as completions_report, history as history_report
 from ..reports.evidence import learner_transcript, line_evidence
 from ..reports.rule import RULE_SETTING
 from . import _page, _services, console, statement_row
@@ -173,15 +173,6 @@ def _completion_row(entry, store):
             else ""}
 
 
-def _rates(entries):
-    """[(activity name, completion rate)] of the lines of each activity, as the report's Summary counts it."""
-    by_activity = {}
-    for entry in entries:
-        name, summary = by_activity.setdefault(entry.line.activity, (entry.line.name or entry.line.activity, Summary()))
-        summary.add(entry)
-    return [(name, summary.as_dict(0)["completion_rate"]) for name, summary in by_activity.values()]
-
-
 class ReportCache:
     """The latest report results of this process, so that paging through a table, coming back to a page
     or drawing its charts does not compute the report again. A report depends only on its store's
@@ -217,7 +208,7 @@ def _completions(store, activity, children, since, until):
     def compute():
         report = completions_report(storage, [store], activity, children, since, until)
         entries = list(report.lines())
-        return entries, report.summary, _rates(entries)
+        return entries, report.summary, completion_rates(entries)
     return ReportCache.of_app().get(storage, store, "completions", (activity, children, since, until), compute)
 
 

@@ -22,7 +22,6 @@ What: the store's completion rule (lrs/reports/rule.py). Each learner and activi
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
 
 from ..timeutil import datetime_to_ms, format_ms
 from ..xapi.agents import agent_key, identifier_only
@@ -55,10 +54,13 @@ class Period:
 
 def learners(actor):
     """[(agent key, Agent)] a statement of this actor counts for."""
-    members = actor.get("member") if actor.get("objectType") == "Group" else None
+    if actor.get("objectType") != "Group":
+        key = agent_key(actor)
+        return ((key, actor),) if key else ()
+    members = actor.get("member")
     if not members:
         key = agent_key(actor)
-        return [(key, actor)] if key else []
+        return ((key, actor),) if key else ()
     return [(key, member) for key, member in ((agent_key(member), member) for member in members) if key]
 
 
@@ -96,6 +98,7 @@ def _statements(storage, store_id, activity, include_children, period):
     """(statement id, seq, statement JSON, timestamp ms) of the report's statements in the period: those
     of `activity` (every statement about an activity when None)."""
     filters = [] if activity is None else [("related_activity" if include_children else "activity", activity)]
+    bounded = period.since_ms is not None or period.until_ms is not None
     for stored in scan(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
         statement = loads(stored.body)
         if activity is None:
@@ -104,18 +107,28 @@ def _statements(storage, store_id, activity, include_children, period):
         elif reported_activity(statement, activity, include_children) is None:
             continue
         when = timestamp_ms(statement.get("timestamp")) or stored.stored_ms
-        if period.holds(when):
+        if not bounded or period.holds(when):
             yield stored.id, stored.seq, statement, when
 
 
-@dataclass
 class CompletionLine:
-    store: object            # StoreInfo
-    learner_key: str
-    learner: dict
-    line: Line
+    """One learner's line of the report. `agent` is the Agent as the statements name it; `learner`, the
+    learner as the report shows it, and `row()` are made only for the lines shown (the summary needs
+    neither)."""
 
-    @cached_property
+    __slots__ = ("store", "learner_key", "agent", "line")
+
+    def __init__(self, store, learner_key, agent, line):
+        self.store = store               # StoreInfo
+        self.learner_key = learner_key
+        self.agent = agent
+        self.line = line                 # Line
+
+    @property
+    def learner(self):
+        return shown(self.agent)
+
+    @property
     def status(self):
         line = self.line
         if line.passed_ms is not None:
@@ -124,7 +137,7 @@ class CompletionLine:
             return "failed"
         return "completed" if line.completed_ms is not None else "in progress"
 
-    @cached_property
+    @property
     def seconds_to_complete(self):
         if self.line.completed_ms is None:
             return None
@@ -132,8 +145,8 @@ class CompletionLine:
 
     def row(self):
         """The line as the report shows it (JSON values; times ISO 8601 UTC)."""
-        line = self.line
-        return {"store": self.store.name, "learner": self.learner, "learner_name": self.learner.get("name"),
+        line, learner = self.line, shown(self.agent)
+        return {"store": self.store.name, "learner": learner, "learner_name": learner.get("name"),
                 "activity": line.activity, "name": line.name, "status": self.status,
                 "first_attempt": iso(line.first_ms), "last_attempt": iso(line.last_ms),
                 "completed": iso(line.completed_ms), "passed": iso(line.passed_ms),
@@ -173,12 +186,32 @@ class Summary:
         return {"statements_scanned": scanned, "lines": self.lines, "learners": len(self.learners),
                 "completed": self.completed, "passed": self.counts["passed"], "failed": self.counts["failed"],
                 "in_progress": self.counts["in progress"], "completed_without_outcome": self.counts["completed"],
-                "completion_rate": round(self.completed / self.lines, 4) if self.lines else None,
+                "completion_rate": completion_rate(self.completed, self.lines),
                 "score_distribution": [{"from": n / 10, "to": (n + 1) / 10, "count": self.buckets[n]}
                                        for n in range(10)],
                 "scores_below_zero": self.below_zero,
                 "mean_best_scaled": round(self.score_sum / self.scores, 4) if self.scores else None,
                 "median_seconds_to_complete": statistics.median(self.times) if self.times else None}
+
+
+def completion_rate(completed, lines):
+    """Lines with a completion / lines, to 4 places (None without lines)."""
+    return round(completed / lines, 4) if lines else None
+
+
+def completion_rates(entries):
+    """[(activity name, or its id without one; completion rate)] of the lines of each activity, in the
+    order the activities first come, as Summary counts them."""
+    counts = {}                           # activity -> [name, lines, lines with a completion]
+    for entry in entries:
+        line = entry.line
+        count = counts.get(line.activity)
+        if count is None:
+            count = counts[line.activity] = [line.name or line.activity, 0, 0]
+        count[1] += 1
+        if line.completed_ms is not None:
+            count[2] += 1
+    return [(name, completion_rate(completed, lines)) for name, lines, completed in counts.values()]
 
 
 @dataclass
@@ -206,7 +239,7 @@ class Completions:
                 for key, agent in learners(statement["actor"]):
                     entry = found.get((key, activity))
                     if entry is None:
-                        entry = found[(key, activity)] = CompletionLine(store, key, shown(agent),
+                        entry = found[(key, activity)] = CompletionLine(store, key, agent,
                                                                         Line(activity, keep_ids=False))
                     entry.line.add(statement_id, seq, statement, rule, when)
             names = {}

@@ -35,6 +35,7 @@ from .scan import loads, merged, scan
 
 ATTEMPT_VERBS = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
 VOIDED = ADL + "voided"
+_NO_RESULT = {}                           # read only: what .get("result") gives without one
 COLUMNS = ("activity", "name", "first_attempt", "last_attempt", "completed", "success", "best_scaled",
            "latest_scaled", "duration_seconds", "attempts", "statements")
 _DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
@@ -44,18 +45,23 @@ _DURATION_UNITS = (604800, 86400, 3600, 60, 1)
 
 @lru_cache(maxsize=4096)
 def _day(days):
-    return format_ms(days * 86_400_000)[:11]
+    """format_ms's "YYYY-MM-DDT" of the day (its year unpadded before 1000, as strftime gives it)."""
+    return format_ms(days * 86_400_000).partition("T")[0] + "T"
+
+
+_CLOCK = tuple("%02d:%02d:" % divmod(minute, 60) for minute in range(1440))     # "HH:MM:" of each minute
+_SECOND = tuple("%02d." % second for second in range(60))
+_MILLI = tuple("%03dZ" % milli for milli in range(1000))
 
 
 def iso(ms):
-    """format_ms(ms) (None for None), faster: a report formats a few times per line, millions of times."""
+    """format_ms(ms) (None for None), faster: a report formats a few times per line, millions of times,
+    so the parts are looked up (the day cached, the rest from small tables) rather than formatted."""
     if ms is None:
         return None
     days, rest = divmod(ms, 86_400_000)
-    seconds, millis = divmod(rest, 1000)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    return "%s%02d:%02d:%02d.%03dZ" % (_day(days), hours, minutes, seconds, millis)
+    minutes, rest = divmod(rest, 60_000)
+    return _day(days) + _CLOCK[minutes] + _SECOND[rest // 1000] + _MILLI[rest % 1000]
 
 
 @lru_cache(maxsize=65536)                  # reports read millions of durations; far fewer distinct ones
@@ -114,9 +120,8 @@ class Line:
         """Count one of the learner's statements (`when`: its timestamp in ms, read when None)."""
         if when is None:
             when = timestamp_ms(statement.get("timestamp")) or 0
-        order = (when, seq)
         verb = statement["verb"]["id"]
-        result = statement.get("result", {})
+        result = statement.get("result", _NO_RESULT)
         self.count += 1
         if self.keep_ids:
             self.statements.append(statement_id)
@@ -127,25 +132,30 @@ class Line:
         if rule.completes(verb, result) and (self.completed_ms is None or when < self.completed_ms):
             self.completed_ms, self.completed_by = when, statement_id
         outcome = rule.outcome(verb, result)
-        if outcome is not None and order >= self.success_at:
-            self.success, self.success_at, self.outcome_by = outcome, order, statement_id
-        if outcome is True and (self.passed_ms is None or when < self.passed_ms):
-            self.passed_ms = when
-        if outcome is False:
-            self.failures += 1
-        if "score" in result:
-            scaled = result["score"].get("scaled")
+        if outcome is not None:
+            order = (when, seq)
+            if order >= self.success_at:
+                self.success, self.success_at, self.outcome_by = outcome, order, statement_id
+            if outcome:
+                if self.passed_ms is None or when < self.passed_ms:
+                    self.passed_ms = when
+            else:
+                self.failures += 1
+        if result:
+            score = result.get("score")
+            scaled = score.get("scaled") if score is not None else None
             if scaled is not None:
                 if self.best_scaled is None or scaled > self.best_scaled:
                     self.best_scaled = scaled
+                order = (when, seq)
                 if order >= self.latest_at:
                     self.latest_scaled, self.latest_at = scaled, order
-        if "duration" in result:
-            self.duration_seconds += duration_seconds(result["duration"])
+            if "duration" in result:
+                self.duration_seconds += duration_seconds(result["duration"])
         if verb in ATTEMPT_VERBS:
             self.attempt_statements += 1
         elif not self.attempt_statements:       # distinct registrations count only without attempt verbs
-            self.registrations.add(statement.get("context", {}).get("registration", "").lower())
+            self.registrations.add(statement.get("context", _NO_RESULT).get("registration", "").lower())
 
     def row(self):
         """The line as the report shows it (JSON values; times as ISO 8601 UTC)."""

@@ -3,12 +3,14 @@ expected values computed by hand; JSON and CSV; on both backends."""
 import csv
 import io
 import json
+import random
 from urllib.parse import quote
 
 import pytest
 
 from lrs.auth import create_credential
-from lrs.reports.transcript import duration_seconds
+from lrs.reports.transcript import duration_seconds, iso
+from lrs.timeutil import format_ms
 
 from .conftest import XAPIClient
 
@@ -145,3 +147,13 @@ def test_a_store_reads_only_its_own_statements(app, auditor):
                                            ("", 0), ("4 minutes", 0)])
 def test_durations_are_read_as_iso_8601(text, seconds):
     assert duration_seconds(text) == seconds
+
+
+def test_report_times_read_as_the_lrs_serialises_them_at_any_instant():
+    """TIME-8: the reports' own time formatting (tables, not strftime) gives format_ms's text, to the
+    millisecond, before 1970 and across days, minutes and seconds alike (fixed seed)."""
+    rng = random.Random(13)
+    instants = [0, 999, 59_999, 3_599_999, 86_399_999, 86_400_000, -1, -86_400_001, 951_782_400_000] + [
+        rng.randrange(-62_135_596_800_000, 253_402_300_800_000) for _ in range(20_000)]
+    assert [iso(ms) for ms in instants] == [format_ms(ms) for ms in instants]
+    assert iso(None) is None
