@@ -25,8 +25,6 @@ written since the head was read.
 The first difference is reported (Problem); nothing is repaired. An intact walk also reports what
 the chain records besides statements (Verification.acts, .erasures, .backfills).
 """
-import hashlib
-import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Optional
@@ -35,6 +33,7 @@ from ..store.chain import (ADMIN, BACKFILL, DOCUMENT, DOCUMENT_DELETED, DOCUMENT
                            STATEMENT_KINDS, VOIDING, ChainEntry, ChainHead, content_hash, document_facts, document_key,
                            erased_ids_hash, key_digest)
 from ..timeutil import format_ms
+from .hashes import HashCheck
 
 _NO_LIMIT = 1 << 62
 
@@ -90,18 +89,22 @@ class _Mismatch(Exception):
         self.problem = problem
 
 
-def verify_store(storage, store_id, checkpoints=()):
+def verify_store(storage, store_id, checkpoints=(), workers=None):
     """Verification of one store's chain against its statements and documents and, when given,
     against checkpoints (chain.Checkpoint, their signatures checked by the caller): the
-    recomputed hash at each checkpoint's entry must be the one it signed."""
+    recomputed hash at each checkpoint's entry must be the one it signed. `workers`: how many
+    processes hash bodies and links (hashes.HashCheck; None: as many as pay off)."""
     committed = storage.committed_order(store_id)[0]          # before the head: the head is at least as new
     head = storage.chain_head(store_id)
     walk = _Walk(storage, store_id, head, {c.n: c for c in checkpoints})
     walk.committed = committed
+    walk.hashes = HashCheck.for_chain(storage.read_kept_body, head.n, workers)
     try:
         walk.run()
     except _Mismatch as mismatch:
         walk.result.problem = mismatch.problem
+    finally:
+        walk.hashes.close()
     walk.result.entries, walk.result.head = walk.checked, ChainHead(walk.n, walk.seq, walk.previous)
     return walk.result
 
@@ -153,42 +156,62 @@ class _Walk:
         """Every entry up to the head in n order, each statement entry with the statement kept at
         its seq (StorageBackend.chain_walk): the statement entries in a tight loop, as there are
         millions, anything unusual through the methods below. Statement entries name seqs in
-        increasing order, except that a backfill's entries start again from its first seq."""
-        sha256, checkpoints, flagged, targets = hashlib.sha256, self.checkpoints, self.flagged, self.targets
-        previous, done, seq_max, statements, last_seq = self.previous, self.n, self.seq, 0, 0
+        increasing order, except that a backfill's entries start again from its first seq.
+        Bodies and links are hashed page by page by self.hashes (hashes.py), maybe in another
+        process: the first problem reported is the first in chain order whichever found it."""
         try:
-            for row in itertools.chain.from_iterable(self.storage.chain_walk(self.store_id, self.head.n)):
-                n, kind, seq, entry_id, target, content, hash_, detail, kept_id, voided, voiding, body, erased = row
-                if n != done + 1:
-                    raise _Mismatch(Problem(done + 1, None, None, "entry missing (the next entry kept is %d)" % n))
-                if kind == STATEMENT or kind == VOIDING:
-                    if (kept_id != entry_id or seq <= last_seq or erased or bool(voiding) != (kind == VOIDING)
-                            or sha256(body).digest() != content):
-                        self._statement(ChainEntry(*row[:8]), row[8:], last_seq)   # raises, or an erased statement
-                    elif voided:
-                        flagged[entry_id] = seq
-                    if kind == VOIDING:
-                        targets.add(target)
-                    statements, last_seq = statements + 1, seq
-                else:
-                    entry = ChainEntry(*row[:8])
-                    self._mark(entry)
-                    if kind == BACKFILL:
-                        last_seq = 0
-                digest = sha256(previous)
-                digest.update(("|%d|%s|%d|%s|%s|" % (n, kind, seq, entry_id, target)).encode("utf-8"))
-                digest.update(content)
-                computed = digest.digest()
-                if computed != hash_:
-                    raise _Mismatch(Problem(n, seq, entry_id if kind in STATEMENT_KINDS else None,
-                                            "entry hash differs: this entry or an earlier one was rewritten"))
-                previous, done = computed, n
-                if seq > seq_max:
-                    seq_max = seq
-                if checkpoints and n in checkpoints:
-                    self._checkpoint(checkpoints[n], n, seq, entry_id if kind in STATEMENT_KINDS else None,
-                                     computed, seq_max)
+            self._entries()
+        except _Mismatch as mismatch:
+            self._hashes_first(mismatch.problem.n)
+            raise
+        self._hashes_first(None)
+
+    def _hashes_first(self, before):
+        """Raise the first entry self.hashes found differing if it comes no later than entry
+        `before` (None: whichever), else nothing."""
+        first = self.hashes.first_difference()
+        if first is not None and (before is None or first[0] <= before):
+            n, why = first
+            entry = next(self.storage.chain_entries(self.store_id, n, n - 1))
+            self.checked = n - 1
+            raise _Mismatch(Problem(n, entry.seq, entry.id if entry.kind in STATEMENT_KINDS else None, why))
+
+    def _entries(self):
+        checkpoints, flagged, targets, hashes = self.checkpoints, self.flagged, self.targets, self.hashes
+        previous, done, seq_max, statements, last_seq = self.previous, self.n, self.seq, 0, 0
+        page, first_previous = [], previous
+        try:
+            for rows in self.storage.chain_walk(self.store_id, self.head.n):
+                hashes.page(first_previous, page)
+                page, first_previous = [], previous
+                add = page.append
+                for row in rows:
+                    n, kind, seq, entry_id, target, content, hash_, detail, kept_id, voided, voiding, body, erased = row
+                    if n != done + 1:
+                        raise _Mismatch(Problem(done + 1, None, None, "entry missing (the next entry kept is %d)" % n))
+                    if kind == STATEMENT or kind == VOIDING:
+                        if kept_id != entry_id or seq <= last_seq or erased or bool(voiding) != (kind == VOIDING):
+                            self._statement(ChainEntry(*row[:8]), row[8:], last_seq)   # raises, or an erased one
+                            body = None
+                        elif voided:
+                            flagged[entry_id] = seq
+                        if kind == VOIDING:
+                            targets.add(target)
+                        statements, last_seq = statements + 1, seq
+                    else:
+                        self._mark(ChainEntry(*row[:8]))
+                        body = None
+                        if kind == BACKFILL:
+                            last_seq = 0
+                    add((n, kind, seq, entry_id, target, content, hash_, body))
+                    previous, done = hash_, n           # as kept: hashes checks the link
+                    if seq > seq_max:
+                        seq_max = seq
+                    if checkpoints and n in checkpoints:      # the kept hash: if a link before differs, so
+                        self._checkpoint(checkpoints[n], n, seq, entry_id if kind in STATEMENT_KINDS else None,
+                                         hash_, seq_max)               # does the recomputed chain
         finally:
+            hashes.page(first_previous, page)               # the last page, or the entries before a problem
             self.previous, self.n, self.seq, self.checked = previous, done, seq_max, done
             self.result.statements += statements
 
@@ -221,11 +244,7 @@ class _Walk:
             raise _Mismatch(Problem(what="statement id is %s in the database" % kept_id, **where))
         if bool(voiding) != (entry.kind == VOIDING):
             raise _Mismatch(Problem(what="voiding flag changed", **where))
-        if erased:
-            self._erased(entry, kept_id, body, erased)
-            return
-        if content_hash(body) != entry.content:
-            raise _Mismatch(Problem(what="statement content changed (its sha256 differs from the chain's)", **where))
+        self._erased(entry, kept_id, body, erased)     # any other statement's content: self.hashes
 
     def _erased(self, entry, statement_id, body, erased):
         erasure = self.erasures.get(erased)

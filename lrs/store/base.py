@@ -358,8 +358,15 @@ class StorageBackend(ABC):
     def chain_walk(self, store_id, upto_n):
         """Iterate pages (lists) of the store's entries with n <= upto_n in n order, each entry as the chain_rows tuple
         followed by the statement the store keeps at the entry's seq for a statement or voiding
-        entry: (id, voided, is_voiding, body, erased), or five None (no statement there, or
-        another kind of entry). What `audit verify` walks: one pass, millions of entries."""
+        entry: (id, voided, is_voiding, body as kept, erased), or five None (no statement there, or
+        another kind of entry). What `audit verify` walks: one pass, millions of entries. The
+        body is as the database keeps it: read_kept_body turns it into the statement's JSON."""
+
+    @staticmethod
+    def read_kept_body(kept):
+        """The JSON bytes of a statement body as chain_walk yields it (ValueError if it does not
+        read back). A plain function, so that `audit verify` can run it in worker processes."""
+        return bytes(kept)
 
     @abstractmethod
     def count_statements(self, store_id, upto_seq) -> int:

@@ -73,11 +73,14 @@ def pack(body):
 
 
 def unpack(kept):
-    """The JSON bytes of a kept body (either format)."""
+    """The JSON bytes of a kept body (either format); ValueError if it does not read back."""
     kept = bytes(kept)
     if kept[:1] == FORMAT_1:
         decompressor = zlib.decompressobj(-_WBITS, DICTIONARY_1)
-        body = decompressor.decompress(kept[1:])
+        try:
+            body = decompressor.decompress(kept[1:])
+        except zlib.error as error:
+            raise ValueError("a kept statement body does not inflate (%s)" % error) from error
         if not decompressor.eof:
             raise ValueError("a kept statement body is cut short")
         return body

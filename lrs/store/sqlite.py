@@ -1165,8 +1165,9 @@ class SQLiteStorage(StorageBackend):
                 "SELECT c.n, c.kind, c.seq, c.id, c.target, c.content, c.hash, c.detail, s.id, s.voided, s.voiding, "
                 "s.body, s.erased FROM chain c LEFT JOIN statements s ON c.kind IN ('statement', 'voiding') "
                 "AND s.pk = (? | c.seq) WHERE c.sid = ? AND c.n <= ? ORDER BY c.n", (sid << SEQ_BITS, sid, upto_n)):
-            # the chain hashes a statement's JSON, which this backend keeps deflated (lrs/store/packing.py)
-            yield [row if row[11] is None else row[:11] + (unpack(row[11]), row[12]) for row in page]
+            yield page                # bodies as kept: deflated (read_kept_body)
+
+    read_kept_body = staticmethod(unpack)     # this backend keeps statement bodies deflated (packing.py)
 
     @_translated
     def count_statements(self, store_id, upto_seq):
