@@ -13,9 +13,12 @@ def now_ms():
 
 
 def format_ms(ms):
-    """2026-11-28T16:41:59.123Z for a millisecond timestamp."""
+    """2026-11-28T16:41:59.123Z for a millisecond timestamp; the year always in four digits, as
+    ISO 8601 wants (strftime's %Y writes 535 for the year 535)."""
     seconds, millis = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % millis
+    t = time.gmtime(seconds)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+                                                  millis)
 
 
 def datetime_to_ms(value):

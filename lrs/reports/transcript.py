@@ -45,7 +45,7 @@ _DURATION_UNITS = (604800, 86400, 3600, 60, 1)
 
 @lru_cache(maxsize=4096)
 def _day(days):
-    """format_ms's "YYYY-MM-DDT" of the day (its year unpadded before 1000, as strftime gives it)."""
+    """format_ms's "YYYY-MM-DDT" of the day."""
     return format_ms(days * 86_400_000).partition("T")[0] + "T"
 
 
