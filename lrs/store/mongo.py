@@ -1,8 +1,9 @@
 """The MongoDB backend (pymongo): a replica set or a sharded cluster, one transaction per write.
 
 Every statement batch (statements, their index keys, voidings, inherited groups, definitions,
-agent names, attachment data) and every document write is one multi-document transaction, so a
-write is all there or not there, for every reader, whatever happens to the writer.
+agent names, attachment data), every document write and every administrative change with its
+audit chain entry (issue 13) is one multi-document transaction, so a write is all there or not
+there, for every reader, whatever happens to the writer.
 
 Order: `counters` holds one document per store, {seq, stored_ms}. A batch's transaction updates
 it first, so writers of one store serialise on it (the second gets a write conflict and retries
