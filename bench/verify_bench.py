@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.store_bench import synthetic  # noqa: E402
 from lrs.audit import acts  # noqa: E402
+from lrs.auth import create_credential  # noqa: E402
 from lrs.audit.verify import verify_store  # noqa: E402
 from lrs.store import Document, DocumentKey, InsertBatch, open_storage  # noqa: E402
 
@@ -39,7 +40,8 @@ def build(storage, statements, batch, documents):
                           agent_key="mbox:learner%d@example.gov" % (number % 50))
         storage.write_document(store, key, lambda current: Document(b'{"page": 3}', "application/json", '"e"',
                                                                      1_700_000_000_000 + number))
-    acts.record(storage, store, acts.CREDENTIAL_REVOKED, "cli", key="bench")
+    create_credential(storage, store, key="bench", act=acts.act(acts.CREDENTIAL_CREATED, "cli", key="bench"))
+    storage.revoke_credential("bench", act=acts.act(acts.CREDENTIAL_REVOKED, "cli", key="bench"))
     storage.erase_agent(store, "mbox:mailto:learner7@example.gov", acts.facts("cli"))
     return store
 

@@ -277,9 +277,10 @@ def _parse_basic(header):
 
 
 def create_credential(storage, store_id, scopes=None, name="", admin=False, key=None, secret=None,
-                      iterations=210_000, expires_ms=None):
+                      iterations=210_000, expires_ms=None, act=None):
     """Create and save a credential; return (key, secret). The secret is never stored: a generated
-    one as its SHA-256, one given by the caller (chosen by a person) as PBKDF2 of `iterations`."""
+    one as its SHA-256, one given by the caller (chosen by a person) as PBKDF2 of `iterations`.
+    `act` (a chain.Act) is chained in the store's audit chain with the credential."""
     from .store import Credential
     key = key or new_key()
     if secret:
@@ -290,7 +291,7 @@ def create_credential(storage, store_id, scopes=None, name="", admin=False, key=
     storage.add_credential(Credential(
         key=key, secret_hash=secret_hash, store_id=store_id,
         scopes=list(scopes or DEFAULT_SCOPES), name=name, admin=admin, created_ms=now_ms(),
-        expires_ms=expires_ms))
+        expires_ms=expires_ms), act=act)
     return key, secret
 
 

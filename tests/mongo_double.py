@@ -26,6 +26,7 @@ import threading
 import uuid
 
 import mongomock
+from mongomock.helpers import hashdict
 from pymongo.errors import OperationFailure
 
 _CLIENTS = {}
@@ -62,14 +63,22 @@ class _Documents(collections.abc.MutableMapping):
         return list(self._current().values())
 
 
+def _documents_copy(documents):
+    """A deep copy of a collection's documents. mongomock keys a document whose _id is a
+    sub-document (store_settings') by a `hashdict`, which refuses item assignment and so cannot go
+    through copy.deepcopy; it is immutable, so the copy keeps it as it is."""
+    return {key: copy.deepcopy(value, {id(key): key}) if isinstance(key, hashdict) else copy.deepcopy(value)
+            for key, value in documents.items()}
+
+
 class _Transaction:
     def __init__(self):
         self.copies = {}          # id(_Documents) -> (it, documents as first seen, private copy)
 
     def copy_of(self, documents):
         if id(documents) not in self.copies:
-            seen = copy.deepcopy(documents.committed)
-            self.copies[id(documents)] = (documents, seen, copy.deepcopy(seen))
+            seen = _documents_copy(documents.committed)
+            self.copies[id(documents)] = (documents, seen, _documents_copy(seen))
         return self.copies[id(documents)][2]
 
     def apply(self):

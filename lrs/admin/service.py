@@ -17,7 +17,7 @@ from schemas.versions import XAPI_2_0_0
 
 from ..audit import acts
 from ..auth import (ADMIN_SCOPE, DEFAULT_SCOPES, SCOPES, Principal, create_credential, hash_generated_secret,
-                    new_secret, parse_scopes)
+                    new_key, new_secret, parse_scopes)
 from ..errors import BadRequest, ConfigError, Conflict, NotFound
 from ..reports.rule import DEFAULT_RULE, load_rule, parse_rule, save_rule
 from ..store import UnchainedStatements
@@ -154,20 +154,19 @@ class AdminService:
     def create_store(self, name, by=acts.CLI):
         name = _store_name(name)
         try:
-            store = self.storage.create_store(name)
+            store = self.storage.create_store(name, act=acts.act(acts.STORE_CREATED, by, name=name))
         except ValueError:
             raise InvalidField("name", "a store named %r exists" % name) from None
-        acts.record(self.storage, store.id, acts.STORE_CREATED, by, name=name)
         return self._store_view(store)
 
     def rename_store(self, name, new_name, by=acts.CLI):
         store = self.store(name)
         new_name = _store_name(new_name)
         try:
-            self.storage.rename_store(store.id, new_name)
+            self.storage.rename_store(store.id, new_name, act=acts.act(acts.STORE_RENAMED, by, name=store.name,
+                                                                       new_name=new_name))
         except ValueError:
             raise InvalidField("name", "a store named %r exists" % new_name) from None
-        acts.record(self.storage, store.id, acts.STORE_RENAMED, by, name=store.name, new_name=new_name)
         return self._store_view(self.storage.get_store(new_name))
 
     # --- credentials ----------------------------------------------------------------------------
@@ -200,28 +199,27 @@ class AdminService:
         """(view, secret): the secret exists only in this answer; the LRS keeps its hash."""
         store_info = self.store(store)
         scopes, expires_ms = _scopes(scopes), parse_expiry(expires)
+        key = new_key()
+        act = acts.act(acts.CREDENTIAL_CREATED, by, key=key, name=_name(name), scopes=scopes, admin=bool(admin),
+                       expires=_iso(expires_ms))
         key, secret = create_credential(self.storage, store_info.id, scopes, name=_name(name),
-                                        admin=bool(admin), iterations=self.settings.secret_hash_iterations,
-                                        expires_ms=expires_ms)
-        acts.record(self.storage, store_info.id, acts.CREDENTIAL_CREATED, by, key=key, name=_name(name),
-                    scopes=scopes, admin=bool(admin), expires=_iso(expires_ms))
+                                        admin=bool(admin), key=key, iterations=self.settings.secret_hash_iterations,
+                                        expires_ms=expires_ms, act=act)
         return self.get_credential(key), secret
 
     def revoke_credential(self, key, by=acts.CLI):
         credential = self._credential(key)
         if credential.revoked:
             raise BadRequest("key: the credential %r is already revoked" % key)
-        self.storage.revoke_credential(key)
+        self.storage.revoke_credential(key, act=acts.act(acts.CREDENTIAL_REVOKED, by, key=key))
         self._forget(key)
-        acts.record(self.storage, credential.store_id, acts.CREDENTIAL_REVOKED, by, key=key)
         return self.get_credential(key)
 
     def rotate_secret(self, key, by=acts.CLI):
         """(view, new secret): the old secret stops working at once in this process, and in others
         once their LRS_AUTH_CACHE_SECONDS have passed."""
         secret = new_secret()
-        credential = self._update(key, {"secret_hash": hash_generated_secret(secret)})
-        acts.record(self.storage, credential.store_id, acts.CREDENTIAL_ROTATED, by, key=key)
+        self._update(key, {"secret_hash": hash_generated_secret(secret)}, acts.act(acts.CREDENTIAL_ROTATED, by, key=key))
         return self.get_credential(key), secret
 
     def update_credential(self, key, name=UNCHANGED, scopes=UNCHANGED, expires=UNCHANGED, by=acts.CLI):
@@ -232,20 +230,17 @@ class AdminService:
             changes["scopes"] = _scopes(scopes)
         if expires is not UNCHANGED:
             changes["expires_ms"] = parse_expiry(expires)
-        credential = self._update(key, changes)
-        if changes:
-            what = {name: value for name, value in changes.items() if name != "expires_ms"}
-            if "expires_ms" in changes:
-                what["expires"] = _iso(changes["expires_ms"])
-            acts.record(self.storage, credential.store_id, acts.CREDENTIAL_CHANGED, by, key=key, **what)
+        what = {name: value for name, value in changes.items() if name != "expires_ms"}
+        if "expires_ms" in changes:
+            what["expires"] = _iso(changes["expires_ms"])
+        self._update(key, changes, acts.act(acts.CREDENTIAL_CHANGED, by, key=key, **what) if changes else None)
         return self.get_credential(key)
 
-    def _update(self, key, changes):
+    def _update(self, key, changes, act):
         credential = self._credential(key)
-        if credential.revoked or not self.storage.update_credential(key, changes):
+        if credential.revoked or not self.storage.update_credential(key, changes, act=act):
             raise BadRequest("key: the credential %r is revoked; create a new one" % key)
         self._forget(key)
-        return credential
 
     def _forget(self, key):
         if self.authenticator is not None:
@@ -364,15 +359,13 @@ class AdminService:
         it to the default. Recorded in the store's audit chain: it changes what its reports say."""
         store_info = self.store(store)
         if fields is None:
-            save_rule(self.storage, store_info.id, None)
-            acts.record(self.storage, store_info.id, acts.COMPLETION_RULE_RESET, by)
+            save_rule(self.storage, store_info.id, None, acts.act(acts.COMPLETION_RULE_RESET, by))
         else:
             try:
                 rule = parse_rule(fields)
             except BadRequest as error:
                 raise InvalidField("rule", error.message) from None
-            save_rule(self.storage, store_info.id, rule)
-            acts.record(self.storage, store_info.id, acts.COMPLETION_RULE_SET, by, rule=rule.as_dict())
+            save_rule(self.storage, store_info.id, rule, acts.act(acts.COMPLETION_RULE_SET, by, rule=rule.as_dict()))
         return self.completion_rule(store_info.name)
 
     def report_grants(self, key):
@@ -390,12 +383,8 @@ class AdminService:
         if not isinstance(stores, list) or not all(isinstance(name, str) for name in stores):
             raise InvalidField("stores", "a list of store names")
         wanted = [self.store(name, field="stores").id for name in stores]
-        before = set(self.storage.report_grants(key))
-        self.storage.set_report_grants(key, wanted)
-        for store_id in sorted(set(wanted) - before):
-            acts.record(self.storage, store_id, acts.REPORTS_GRANTED, by, key=key)
-        for store_id in sorted(before - set(wanted)):
-            acts.record(self.storage, store_id, acts.REPORTS_UNGRANTED, by, key=key)
+        self.storage.set_report_grants(key, wanted, granted=acts.act(acts.REPORTS_GRANTED, by, key=key),
+                                       ungranted=acts.act(acts.REPORTS_UNGRANTED, by, key=key))
         return self.report_grants(key)
 
 

@@ -1,16 +1,19 @@
 """Administrative acts in the audit chain (issue 13): who did what to a store, and when.
 
 The administration service (lrs/admin/service.py) and the forwarding service
-(lrs/federation/forwarding.py) record every act they complete through `record`, whichever of the
-command line (by "cli"), the admin API or the console (by the administrator credential's key)
-asked for it. The facts never hold a secret: a credential is named by its key, a rotated secret
-not at all.
+(lrs/federation/forwarding.py) describe every act with `act` and hand it to the storage method
+that makes the change, whichever of the command line (by "cli"), the admin API or the console (by
+the administrator credential's key) asked for it. The facts never hold a secret: a credential is
+named by its key, a rotated secret not at all.
 
-An act is recorded in a transaction of its own right after the act itself: if the database
-fails between the two, the act is done and the caller gets the error (the act is then missing
-from the chain; `audit verify` cannot see that, as the chain holds no record of it).
+The storage method chains the act in the transaction of the change itself (lrs/store/base.py,
+rules.chain_act), on both backends: the change and its chain entry are kept both or neither. If
+the process dies or the database fails at any point, either the act is done and in the chain, or
+it is not done and the caller gets the error; an act missing from the chain cannot happen (and
+could not be detected by `audit verify`, as the chain would hold no record of it). An act that
+changes nothing (a credential already revoked, a rule already gone) is not chained.
 """
-from ..store.chain import ADMIN
+from ..store.chain import Act
 from ..timeutil import format_ms, now_ms
 
 CLI = "cli"
@@ -30,6 +33,7 @@ def facts(by, **what):
     return dict(what, by=by or CLI, at=format_ms(now_ms()))
 
 
-def record(storage, store_id, act, by, **what):
-    """Append the act (one of the names above) to the store's chain; its ChainEntry."""
-    return storage.append_act(store_id, ADMIN, act, facts(by, **what))
+def act(name, by, /, **what):
+    """The act `name` (one of the names above) done by `by`, with the facts `what`: a chain.Act to
+    hand to the storage method that makes the change."""
+    return Act(name, facts(by, **what))

@@ -104,13 +104,13 @@ class ForwardingService:
                     check_remote_target(rule.endpoint, key, secret, version)
                 except BadRequest as error:
                     raise BadRequest(error.message, field="endpoint") from None
-        try:
-            self.storage.add_forwarding_rule(rule)
-        except ValueError as error:
-            raise BadRequest(str(error), field="name") from None
         target = {"to_store": to_store} if to_store is not None else {"endpoint": rule.endpoint, "key": rule.key,
                                                                        "version": rule.version}
-        acts.record(self.storage, source.id, acts.FORWARDING_ADDED, by, rule=name, filter=params, **target)
+        try:
+            self.storage.add_forwarding_rule(rule, act=acts.act(acts.FORWARDING_ADDED, by, rule=name, filter=params,
+                                                                **target))
+        except ValueError as error:
+            raise BadRequest(str(error), field="name") from None
         return rule
 
     @staticmethod
@@ -142,21 +142,21 @@ class ForwardingService:
 
     def pause(self, store_name, rule_name, by=acts.CLI):
         self._change(store_name, rule_name, acts.FORWARDING_PAUSED, by,
-                     lambda rule: self.storage.set_forwarding_rule_active(rule.id, False))
+                     lambda rule, act: self.storage.set_forwarding_rule_active(rule.id, False, act=act))
 
     def resume(self, store_name, rule_name, by=acts.CLI):
         self._change(store_name, rule_name, acts.FORWARDING_RESUMED, by,
-                     lambda rule: self.storage.set_forwarding_rule_active(rule.id, True))
+                     lambda rule, act: self.storage.set_forwarding_rule_active(rule.id, True, act=act))
 
     def remove(self, store_name, rule_name, by=acts.CLI):
         """Remove the rule and what it had still to deliver."""
         self._change(store_name, rule_name, acts.FORWARDING_REMOVED, by,
-                     lambda rule: self.storage.remove_forwarding_rule(rule.id))
+                     lambda rule, act: self.storage.remove_forwarding_rule(rule.id, act=act))
 
-    def _change(self, store_name, rule_name, act, by, change):
+    def _change(self, store_name, rule_name, name, by, change):
+        """change(rule, act) makes the change and chains the act with it (when the rule still exists)."""
         rule = self.get(store_name, rule_name)
-        if change(rule):
-            acts.record(self.storage, rule.store_id, act, by, rule=rule.name)
+        change(rule, acts.act(name, by, rule=rule.name))
 
     # --- state --------------------------------------------------------------------------------
 

@@ -93,7 +93,8 @@ def load_rule(storage, store_id):
     return parse_rule(json.loads(text)) if text else DEFAULT_RULE
 
 
-def save_rule(storage, store_id, rule):
-    """Keep the store's rule; None goes back to DEFAULT_RULE."""
+def save_rule(storage, store_id, rule, act=None):
+    """Keep the store's rule; None goes back to DEFAULT_RULE. `act` (a chain.Act) is chained in the
+    store's audit chain in the same transaction."""
     storage.set_store_setting(store_id, RULE_SETTING,
-                              None if rule is None else json.dumps(rule.as_dict(), sort_keys=True))
+                              None if rule is None else json.dumps(rule.as_dict(), sort_keys=True), act=act)

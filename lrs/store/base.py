@@ -9,6 +9,12 @@ to exactly one store and no method ever returns another store's records.
 
 Every method is safe to call from several threads and several processes at once.
 A method that writes is atomic: it either completes or leaves nothing behind.
+
+Administrative changes (a store created or renamed; a credential created, revoked or changed; a
+forwarding rule added, paused, resumed or removed; a store setting set; report grants) take an
+optional `act`, a chain.Act: when the change is made, the act becomes an entry of the store's
+audit chain (issue 13) in the same transaction, so that the change and its entry are kept both or
+neither. No act is chained when nothing changed (a method answering False).
 """
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -273,8 +279,8 @@ class StorageBackend(ABC):
 
     # stores (tenants)
     @abstractmethod
-    def create_store(self, name) -> StoreInfo:
-        """Create a store; ValueError if the name is taken."""
+    def create_store(self, name, act=None) -> StoreInfo:
+        """Create a store (and chain `act` in its chain); ValueError if the name is taken."""
 
     @abstractmethod
     def get_store(self, name) -> Optional[StoreInfo]: ...
@@ -283,7 +289,7 @@ class StorageBackend(ABC):
     def list_stores(self) -> list: ...
 
     @abstractmethod
-    def rename_store(self, store_id, name) -> bool:
+    def rename_store(self, store_id, name, act=None) -> bool:
         """Give a store a new name; True when it exists; ValueError if another store has the name."""
 
     @abstractmethod
@@ -291,8 +297,8 @@ class StorageBackend(ABC):
 
     # credentials
     @abstractmethod
-    def add_credential(self, credential: Credential):
-        """ValueError if the key exists."""
+    def add_credential(self, credential: Credential, act=None):
+        """Keep a new credential (`act` chained in its store's chain); ValueError if the key exists."""
 
     @abstractmethod
     def get_credential(self, key) -> Optional[Credential]:
@@ -302,13 +308,14 @@ class StorageBackend(ABC):
     def list_credentials(self, store_id=None) -> list: ...
 
     @abstractmethod
-    def revoke_credential(self, key) -> bool:
-        """True when a credential was revoked now."""
+    def revoke_credential(self, key, act=None) -> bool:
+        """True when a credential was revoked now (`act` chained in its store's chain)."""
 
     @abstractmethod
-    def update_credential(self, key, changes: dict) -> bool:
+    def update_credential(self, key, changes: dict, act=None) -> bool:
         """Set the fields of `changes` (names in CREDENTIAL_CHANGES) of a credential that is not
-        revoked; True when there was one. ValueError names an unknown field."""
+        revoked (`act` chained in its store's chain when `changes` is not empty); True when there
+        was one. ValueError names an unknown field."""
 
     @abstractmethod
     def touch_credential(self, key, used_ms):
@@ -396,11 +403,6 @@ class StorageBackend(ABC):
         rules.document_fields makes them."""
 
     @abstractmethod
-    def append_act(self, store_id, kind, name, facts):
-        """Append an entry for an act on the store (chain.Chainer.act) in a transaction of its own;
-        the ChainEntry."""
-
-    @abstractmethod
     def erase_agent(self, store_id, agent_key, facts):
         """Erase a learner in one transaction (chain.py, "Erasure"): every statement whose own
         index keys name agent_key as agent or related agent loses its content, its index keys
@@ -475,8 +477,9 @@ class StorageBackend(ABC):
 
     # forwarding rules (issue 12)
     @abstractmethod
-    def add_forwarding_rule(self, rule: ForwardingRule):
-        """Keep a new rule; ValueError when its store has a rule of that name."""
+    def add_forwarding_rule(self, rule: ForwardingRule, act=None):
+        """Keep a new rule (`act` chained in its store's chain); ValueError when its store has a
+        rule of that name."""
 
     @abstractmethod
     def get_forwarding_rule(self, rule_id) -> Optional[ForwardingRule]: ...
@@ -486,12 +489,14 @@ class StorageBackend(ABC):
         """[ForwardingRule] of a store (of every store when None), ordered by store id and name."""
 
     @abstractmethod
-    def set_forwarding_rule_active(self, rule_id, active) -> bool:
-        """Pause (False) or resume (True) a rule; True when the rule exists."""
+    def set_forwarding_rule_active(self, rule_id, active, act=None) -> bool:
+        """Pause (False) or resume (True) a rule (`act` chained in its store's chain); True when
+        the rule exists."""
 
     @abstractmethod
-    def remove_forwarding_rule(self, rule_id) -> bool:
-        """Remove a rule and its outbox entries at once; True when it existed."""
+    def remove_forwarding_rule(self, rule_id, act=None) -> bool:
+        """Remove a rule and its outbox entries at once (`act` chained in its store's chain); True
+        when it existed."""
 
     # the outbox: entries are written by insert_statements, in the batch's transaction
     @abstractmethod
@@ -553,13 +558,16 @@ class StorageBackend(ABC):
         """The text kept under `name` for the store (e.g. its completion rule), or None."""
 
     @abstractmethod
-    def set_store_setting(self, store_id, name, value):
-        """Keep `value` (text) under `name` for the store, replacing the previous; None removes it."""
+    def set_store_setting(self, store_id, name, value, act=None):
+        """Keep `value` (text) under `name` for the store, replacing the previous; None removes it.
+        `act` is chained in the store's chain."""
 
     @abstractmethod
     def report_grants(self, key) -> list:
         """The ids of the other stores whose reports the credential `key` may read, sorted."""
 
     @abstractmethod
-    def set_report_grants(self, key, store_ids):
-        """Replace the stores whose reports the credential `key` may read (an empty list: none)."""
+    def set_report_grants(self, key, store_ids, granted=None, ungranted=None):
+        """Replace the stores whose reports the credential `key` may read (an empty list: none);
+        the act `granted` is chained in the chain of each store newly granted, `ungranted` in
+        that of each store taken back (rules.grant_acts)."""

@@ -7,7 +7,9 @@ change itself, so the chain grows in one order and a rolled-back write leaves no
 * every document write (PUT/POST) and delete, State, Activity Profile and Agent Profile alike
   (the backends' write_document / delete_document / delete_documents -> document_entry);
 * every administrative act on the store: credential created / revoked / rotated / changed, store
-  created / renamed, forwarding rule added / paused / resumed / removed (admin_entry);
+  created / renamed, forwarding rule added / paused / resumed / removed, completion rule set /
+  reset, report grant given / taken back (an Act, handed to the backend method that makes the
+  change, which chains it in the change's own transaction: rules.chain_act);
 * every erasure of a learner (erasure_entry) and every backfill (backfill_entry).
 
 An entry is
@@ -77,6 +79,17 @@ class ChainEntry:
     content: bytes
     hash: bytes
     detail: str = ""              # not hashed: a document entry's readable key ('' once erased)
+
+
+@dataclass(frozen=True)
+class Act:
+    """An administrative act, chained (Chainer.act) in the transaction of the change it records:
+    its name ('credential.created', ...; lrs/audit/acts.py) and its facts ({"at", "by", ...},
+    never a secret)."""
+
+    name: str
+    facts: dict
+    kind: str = ADMIN
 
 
 @dataclass

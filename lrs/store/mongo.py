@@ -1,8 +1,9 @@
 """The MongoDB backend (pymongo): a replica set or a sharded cluster, one transaction per write.
 
 Every statement batch (statements, their index keys, voidings, inherited groups, definitions,
-agent names, attachment data) and every document write is one multi-document transaction, so a
-write is all there or not there, for every reader, whatever happens to the writer.
+agent names, attachment data), every document write and every administrative change with its
+audit chain entry (issue 13) is one multi-document transaction, so a write is all there or not
+there, for every reader, whatever happens to the writer.
 
 Order: `counters` holds one document per store, {seq, stored_ms}. A batch's transaction updates
 it first, so writers of one store serialise on it (the second gets a write conflict and retries
@@ -48,10 +49,11 @@ from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
-from .chain import DOCUMENT_KINDS, STATEMENT_KINDS, ChainEntry, Chainer, ChainHead, Checkpoint, document_key, key_digest
+from .chain import DOCUMENT_KINDS, STATEMENT_KINDS, ChainEntry, ChainHead, Checkpoint, document_key, key_digest
 from .rules import (BatchTransaction, ChainTransaction, backfill_chain, chain_documents, check_commit_deadline,
                     document_fields, erase_agent, newest_per_id, prepare_body, scope_fields, seq_bounds, write_batch)
 from .rules import VoidingRef
+from .rules import chain_act, grant_acts
 
 CHUNK_BYTES = 1 << 20
 WRITE_TIMEOUT_MS = 10000
@@ -417,13 +419,17 @@ class MongoStorage(StorageBackend):
     # --- stores ------------------------------------------------------------------------
 
     @_guarded
-    def create_store(self, name):
+    def create_store(self, name, act=None):
         info = StoreInfo(id=uuid.uuid4().hex, name=name, created_ms=now_ms())
+
+        def work(session):
+            self.db.stores.insert_one({"_id": info.id, "name": name, "created_ms": info.created_ms}, session=session)
+            self._chain_act(session, info.id, act)
+            return info
         try:
-            self.db.stores.insert_one({"_id": info.id, "name": name, "created_ms": info.created_ms})
+            return self._in_transaction(work)
         except DuplicateKeyError:
             raise ValueError("a store named %r exists" % name) from None
-        return info
 
     @_guarded
     def get_store(self, name):
@@ -436,9 +442,15 @@ class MongoStorage(StorageBackend):
                 for d in self.db.stores.find(sort=[("name", 1)])]
 
     @_guarded
-    def rename_store(self, store_id, name):
+    def rename_store(self, store_id, name, act=None):
+        def work(session):
+            if self.db.stores.update_one({"_id": store_id}, {"$set": {"name": name}},
+                                         session=session).matched_count != 1:
+                return False
+            self._chain_act(session, store_id, act)
+            return True
         try:
-            return self.db.stores.update_one({"_id": store_id}, {"$set": {"name": name}}).matched_count == 1
+            return self._in_transaction(work)
         except DuplicateKeyError:
             raise ValueError("a store named %r exists" % name) from None
 
@@ -457,13 +469,18 @@ class MongoStorage(StorageBackend):
                           expires_ms=doc.get("expires_ms"), last_used_ms=doc.get("last_used_ms", 0))
 
     @_guarded
-    def add_credential(self, credential):
+    def add_credential(self, credential, act=None):
         c = credential
-        try:
+
+        def work(session):
             self.db.credentials.insert_one({
                 "_id": c.key, "secret_hash": c.secret_hash, "store_id": c.store_id, "scopes": list(c.scopes),
                 "name": c.name or "", "admin": bool(c.admin), "created_ms": int(c.created_ms or 0),
-                "revoked": bool(c.revoked), "expires_ms": c.expires_ms, "last_used_ms": int(c.last_used_ms or 0)})
+                "revoked": bool(c.revoked), "expires_ms": c.expires_ms, "last_used_ms": int(c.last_used_ms or 0)},
+                session=session)
+            self._chain_act(session, c.store_id, act)
+        try:
+            self._in_transaction(work)
         except DuplicateKeyError:
             raise ValueError("a credential with key %r exists" % c.key) from None
 
@@ -478,16 +495,27 @@ class MongoStorage(StorageBackend):
         return [self._credential(d) for d in self.db.credentials.find(query, sort=[("_id", 1)])]
 
     @_guarded
-    def revoke_credential(self, key):
-        return self.db.credentials.update_one({"_id": key, "revoked": False},
-                                              {"$set": {"revoked": True}}).modified_count == 1
+    def revoke_credential(self, key, act=None):
+        return self._change_credential(key, {"revoked": True}, act)
 
     @_guarded
-    def update_credential(self, key, changes):
+    def update_credential(self, key, changes, act=None):
         changes = credential_changes(changes)
         if not changes:
             return self.db.credentials.count_documents({"_id": key, "revoked": False}) == 1
-        return self.db.credentials.update_one({"_id": key, "revoked": False}, {"$set": changes}).matched_count == 1
+        return self._change_credential(key, changes, act)
+
+    def _change_credential(self, key, fields, act):
+        """Set `fields` of the credential unless it is revoked, and chain `act` in its store's
+        chain, in one transaction; True when there was one to change."""
+        def work(session):
+            doc = self.db.credentials.find_one_and_update({"_id": key, "revoked": False}, {"$set": fields},
+                                                          projection={"store_id": 1}, session=session)
+            if doc is None:
+                return False
+            self._chain_act(session, doc["store_id"], act)
+            return True
+        return self._in_transaction(work)
 
     @_guarded
     def touch_credential(self, key, used_ms):
@@ -589,15 +617,11 @@ class MongoStorage(StorageBackend):
     def document_rows(self, store_id):
         yield from self._stream(_document_rows(self.db, store_id))
 
-    @_guarded
-    def append_act(self, store_id, kind, name, facts):
-        def work(session):
-            tx = _Batch(self.db, session, store_id)
-            chainer = Chainer(tx.chain_head())
-            entry = chainer.act(kind, name, facts)
-            tx.append_chain(chainer.entries, chainer.head)
-            return entry
-        return self._in_transaction(work)
+    def _chain_act(self, session, store_id, act):
+        """Chain `act` (chain.Act; nothing when None) in the store's chain, inside the open
+        transaction `session` of the change it records (issue 13)."""
+        if act is not None:
+            chain_act(_Batch(self.db, session, store_id), act)
 
     @_guarded
     def erase_agent(self, store_id, agent_key, facts):
@@ -779,13 +803,17 @@ class MongoStorage(StorageBackend):
                               created_ms=d["created_ms"])
 
     @_guarded
-    def add_forwarding_rule(self, rule):
-        try:
+    def add_forwarding_rule(self, rule, act=None):
+        def work(session):
             self.db.forwarding_rules.insert_one({
                 "_id": rule.id, "store": rule.store_id, "name": rule.name, "target_store": rule.target_store_id,
                 "endpoint": rule.endpoint, "key": rule.key, "secret_sealed": bytes(rule.secret_sealed),
                 "version": rule.version, "filter": _dumps(rule.filter), "filters": [list(p) for p in rule.filters],
-                "active": bool(rule.active), "created_ms": rule.created_ms, "delivered": 0, "last_error": ""})
+                "active": bool(rule.active), "created_ms": rule.created_ms, "delivered": 0, "last_error": ""},
+                session=session)
+            self._chain_act(session, rule.store_id, act)
+        try:
+            self._in_transaction(work)
         except DuplicateKeyError:
             raise ValueError("the store has a forwarding rule named %r" % rule.name) from None
 
@@ -800,15 +828,26 @@ class MongoStorage(StorageBackend):
         return [self._rule(d) for d in self.db.forwarding_rules.find(query, sort=[("store", 1), ("name", 1)])]
 
     @_guarded
-    def set_forwarding_rule_active(self, rule_id, active):
-        return self.db.forwarding_rules.update_one({"_id": rule_id},
-                                                   {"$set": {"active": bool(active)}}).matched_count == 1
+    def set_forwarding_rule_active(self, rule_id, active, act=None):
+        def work(session):
+            doc = self.db.forwarding_rules.find_one_and_update({"_id": rule_id}, {"$set": {"active": bool(active)}},
+                                                               projection={"store": 1}, session=session)
+            if doc is None:
+                return False
+            self._chain_act(session, doc["store"], act)
+            return True
+        return self._in_transaction(work)
 
     @_guarded
-    def remove_forwarding_rule(self, rule_id):
+    def remove_forwarding_rule(self, rule_id, act=None):
         def work(session):
+            doc = self.db.forwarding_rules.find_one_and_delete({"_id": rule_id}, projection={"store": 1},
+                                                               session=session)
+            if doc is None:
+                return False
             self.db.outbox.delete_many({"rule": rule_id}, session=session)
-            return self.db.forwarding_rules.delete_one({"_id": rule_id}, session=session).deleted_count == 1
+            self._chain_act(session, doc["store"], act)
+            return True
         return self._in_transaction(work)
 
     @staticmethod
@@ -937,12 +976,15 @@ class MongoStorage(StorageBackend):
         return d["value"] if d else None
 
     @_guarded
-    def set_store_setting(self, store_id, name, value):
-        if value is None:
-            self.db.store_settings.delete_one({"_id": {"store": store_id, "name": name}})
-        else:
-            self.db.store_settings.replace_one({"_id": {"store": store_id, "name": name}}, {"value": value},
-                                               upsert=True)
+    def set_store_setting(self, store_id, name, value, act=None):
+        def work(session):
+            if value is None:
+                self.db.store_settings.delete_one({"_id": {"store": store_id, "name": name}}, session=session)
+            else:
+                self.db.store_settings.replace_one({"_id": {"store": store_id, "name": name}}, {"value": value},
+                                                   upsert=True, session=session)
+            self._chain_act(session, store_id, act)
+        self._in_transaction(work)
 
     @_guarded
     def report_grants(self, key):
@@ -950,5 +992,11 @@ class MongoStorage(StorageBackend):
         return sorted(d["stores"]) if d else []
 
     @_guarded
-    def set_report_grants(self, key, store_ids):
-        self.db.report_grants.replace_one({"_id": key}, {"stores": sorted(set(store_ids))}, upsert=True)
+    def set_report_grants(self, key, store_ids, granted=None, ungranted=None):
+        def work(session):
+            before = (self.db.report_grants.find_one({"_id": key}, session=session) or {}).get("stores", [])
+            self.db.report_grants.replace_one({"_id": key}, {"stores": sorted(set(store_ids))}, upsert=True,
+                                              session=session)
+            for store_id, act in grant_acts(before, store_ids, granted, ungranted):
+                self._chain_act(session, store_id, act)
+        self._in_transaction(work)

@@ -322,6 +322,26 @@ def chain_documents(tx, changes):
         tx.append_chain(chainer.entries, chainer.head)
 
 
+def chain_act(tx, act):
+    """Issue 13: an administrative act (chain.Act) becomes an entry of tx's store's chain in the
+    transaction of the change it records, so that the change and its entry commit or roll back
+    together; the ChainEntry (nothing and None when act is None)."""
+    if act is None:
+        return None
+    chainer = Chainer(tx.chain_head())
+    entry = chainer.act(act.kind, act.name, act.facts)
+    tx.append_chain(chainer.entries, chainer.head)
+    return entry
+
+
+def grant_acts(before, after, granted, ungranted):
+    """[(store id, act)] to chain when a credential's report grants go from the store ids `before`
+    to `after`: `granted` in each store newly granted, then `ungranted` in each store taken back."""
+    before, after = set(before), set(after)
+    return [(store_id, granted) for store_id in sorted(after - before)] + \
+        [(store_id, ungranted) for store_id in sorted(before - after)]
+
+
 class UnchainedStatements(Exception):
     """The store holds statements its chain does not record yet (an older database): an erasure
     must wait for `audit backfill`, or the backfill would chain the emptied statements."""

@@ -58,11 +58,12 @@ from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
-from .chain import DOCUMENT_KINDS, ChainEntry, Chainer, ChainHead, Checkpoint, document_key, key_digest
+from .chain import DOCUMENT_KINDS, ChainEntry, ChainHead, Checkpoint, document_key, key_digest
 from .rules import (BatchTransaction, ChainTransaction, backfill_chain, chain_documents, check_commit_deadline,
                     document_fields, erase_agent, newest_per_id, prepare_body, scope_fields, seq_bounds, write_batch)
 from .packing import Packer, unpack
 from .rules import VoidingRef
+from .rules import chain_act, grant_acts
 
 SEQ_BITS = 40
 SEQ_MAX = (1 << SEQ_BITS) - 1
@@ -874,14 +875,15 @@ class SQLiteStorage(StorageBackend):
     # --- stores ------------------------------------------------------------------------
 
     @_translated
-    def create_store(self, name):
+    def create_store(self, name, act=None):
         info = StoreInfo(id=uuid.uuid4().hex, name=name, created_ms=now_ms())
-        try:
-            with self._write() as conn:
-                conn.execute("INSERT INTO stores (id, name, created_ms) VALUES (?, ?, ?)",
-                             (info.id, info.name, info.created_ms))
-        except sqlite3.IntegrityError:
-            raise ValueError("a store named %r exists" % name) from None
+        with self._write() as conn:
+            try:
+                sid = conn.execute("INSERT INTO stores (id, name, created_ms) VALUES (?, ?, ?)",
+                                   (info.id, info.name, info.created_ms)).lastrowid
+            except sqlite3.IntegrityError:
+                raise ValueError("a store named %r exists" % name) from None
+            self._chain_act(conn, info.id, act, sid)
         return info
 
     @_translated
@@ -896,13 +898,16 @@ class SQLiteStorage(StorageBackend):
         return [StoreInfo(*row) for row in rows]
 
     @_translated
-    def rename_store(self, store_id, name):
-        try:
-            with self._write() as conn:
-                return conn.execute("UPDATE stores SET name = ? WHERE id = ? AND name IS NOT NULL",
-                                    (name, store_id)).rowcount == 1
-        except sqlite3.IntegrityError:
-            raise ValueError("a store named %r exists" % name) from None
+    def rename_store(self, store_id, name, act=None):
+        with self._write() as conn:
+            try:
+                if conn.execute("UPDATE stores SET name = ? WHERE id = ? AND name IS NOT NULL",
+                                (name, store_id)).rowcount != 1:
+                    return False
+            except sqlite3.IntegrityError:
+                raise ValueError("a store named %r exists" % name) from None
+            self._chain_act(conn, store_id, act)
+            return True
 
     @_translated
     def store_usage(self, store_id):
@@ -948,17 +953,18 @@ class SQLiteStorage(StorageBackend):
                           expires_ms=expires_ms, last_used_ms=last_used_ms)
 
     @_translated
-    def add_credential(self, credential):
+    def add_credential(self, credential, act=None):
         c = credential
-        try:
-            with self._write() as conn:
+        with self._write() as conn:
+            try:
                 conn.execute("INSERT INTO credentials (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                              % self._CREDENTIAL_COLUMNS,
                              (c.key, c.secret_hash, c.store_id, _dumps(list(c.scopes)), c.name or "",
                               int(bool(c.admin)), int(c.created_ms or 0), int(bool(c.revoked)),
                               c.expires_ms, int(c.last_used_ms or 0)))
-        except sqlite3.IntegrityError:
-            raise ValueError("a credential with key %r exists" % c.key) from None
+            except sqlite3.IntegrityError:
+                raise ValueError("a credential with key %r exists" % c.key) from None
+            self._chain_act(conn, c.store_id, act)
 
     @_translated
     def get_credential(self, key):
@@ -976,23 +982,30 @@ class SQLiteStorage(StorageBackend):
         return [self._credential(row) for row in rows.fetchall()]
 
     @_translated
-    def revoke_credential(self, key):
-        with self._write() as conn:
-            return conn.execute("UPDATE credentials SET revoked = 1 WHERE key = ? AND revoked = 0",
-                                (key,)).rowcount == 1
+    def revoke_credential(self, key, act=None):
+        return self._change_credential(key, {"revoked": 1}, act)
 
     @_translated
-    def update_credential(self, key, changes):
+    def update_credential(self, key, changes, act=None):
         changes = credential_changes(changes)
         if "scopes" in changes:
             changes["scopes"] = _dumps(changes["scopes"])
         if not changes:
             credential = self.get_credential(key)
             return credential is not None and not credential.revoked
+        return self._change_credential(key, changes, act)
+
+    def _change_credential(self, key, columns, act):
+        """Set `columns` of the credential unless it is revoked, and chain `act` in its store's
+        chain, in one transaction; True when there was one to change."""
         with self._write() as conn:
-            return conn.execute("UPDATE credentials SET %s WHERE key = ? AND revoked = 0"
-                                % ", ".join("%s = ?" % name for name in changes),
-                                list(changes.values()) + [key]).rowcount == 1
+            row = conn.execute("SELECT store_id FROM credentials WHERE key = ? AND revoked = 0", (key,)).fetchone()
+            if row is None:
+                return False
+            conn.execute("UPDATE credentials SET %s WHERE key = ?" % ", ".join("%s = ?" % name for name in columns),
+                         list(columns.values()) + [key])
+            self._chain_act(conn, row[0], act)
+            return True
 
     def touch_credential(self, key, used_ms):
         """Never waits: on a connection of its own without busy timeout, so that a request whose
@@ -1209,14 +1222,11 @@ class SQLiteStorage(StorageBackend):
             return
         yield from _document_rows(self._conn(), sid)
 
-    @_translated
-    def append_act(self, store_id, kind, name, facts):
-        with self._write() as conn:
-            tx = _Batch(self, conn, self._sid_for_write(conn, store_id), {})
-            chainer = Chainer(tx.chain_head())
-            entry = chainer.act(kind, name, facts)
-            tx.append_chain(chainer.entries, chainer.head)
-            return entry
+    def _chain_act(self, conn, store_id, act, sid=None):
+        """Chain `act` (chain.Act; nothing when None) in the store's chain, inside the open write
+        transaction `conn` of the change it records (issue 13); `sid` when known already."""
+        if act is not None:
+            chain_act(_Batch(self, conn, sid if sid is not None else self._sid_for_write(conn, store_id), {}), act)
 
     @_translated
     def erase_agent(self, store_id, agent_key, facts):
@@ -1492,16 +1502,17 @@ class SQLiteStorage(StorageBackend):
                               active=bool(active), created_ms=created_ms)
 
     @_translated
-    def add_forwarding_rule(self, rule):
-        try:
-            with self._write() as conn:
+    def add_forwarding_rule(self, rule, act=None):
+        with self._write() as conn:
+            try:
                 conn.execute("INSERT INTO forwarding_rules (%s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                              % self._RULE_COLUMNS,
                              (rule.id, rule.store_id, rule.name, rule.target_store_id, rule.endpoint, rule.key,
                               bytes(rule.secret_sealed), rule.version, _dumps(rule.filter),
                               _dumps([list(p) for p in rule.filters]), int(bool(rule.active)), rule.created_ms))
-        except sqlite3.IntegrityError:
-            raise ValueError("the store has a forwarding rule named %r" % rule.name) from None
+            except sqlite3.IntegrityError:
+                raise ValueError("the store has a forwarding rule named %r" % rule.name) from None
+            self._chain_act(conn, rule.store_id, act)
 
     @_translated
     def get_forwarding_rule(self, rule_id):
@@ -1515,16 +1526,30 @@ class SQLiteStorage(StorageBackend):
                                                       % (self._RULE_COLUMNS, where), params).fetchall()]
 
     @_translated
-    def set_forwarding_rule_active(self, rule_id, active):
+    def set_forwarding_rule_active(self, rule_id, active, act=None):
         with self._write() as conn:
-            return conn.execute("UPDATE forwarding_rules SET active = ? WHERE id = ?",
-                                (int(bool(active)), rule_id)).rowcount == 1
+            store_id = self._rule_store(conn, rule_id)
+            if store_id is None:
+                return False
+            conn.execute("UPDATE forwarding_rules SET active = ? WHERE id = ?", (int(bool(active)), rule_id))
+            self._chain_act(conn, store_id, act)
+            return True
 
     @_translated
-    def remove_forwarding_rule(self, rule_id):
+    def remove_forwarding_rule(self, rule_id, act=None):
         with self._write() as conn:
+            store_id = self._rule_store(conn, rule_id)
+            if store_id is None:
+                return False
             conn.execute("DELETE FROM outbox WHERE rule_id = ?", (rule_id,))
-            return conn.execute("DELETE FROM forwarding_rules WHERE id = ?", (rule_id,)).rowcount == 1
+            conn.execute("DELETE FROM forwarding_rules WHERE id = ?", (rule_id,))
+            self._chain_act(conn, store_id, act)
+            return True
+
+    @staticmethod
+    def _rule_store(conn, rule_id):
+        row = conn.execute("SELECT store_id FROM forwarding_rules WHERE id = ?", (rule_id,)).fetchone()
+        return row[0] if row else None
 
     @staticmethod
     def _entry(row):
@@ -1658,13 +1683,14 @@ class SQLiteStorage(StorageBackend):
         return row[0] if row else None
 
     @_translated
-    def set_store_setting(self, store_id, name, value):
+    def set_store_setting(self, store_id, name, value, act=None):
         with self._write() as conn:
             if value is None:
                 conn.execute("DELETE FROM store_settings WHERE store_id = ? AND name = ?", (store_id, name))
             else:
                 conn.execute("INSERT OR REPLACE INTO store_settings (store_id, name, value) VALUES (?, ?, ?)",
                              (store_id, name, value))
+            self._chain_act(conn, store_id, act)
 
     @_translated
     def report_grants(self, key):
@@ -1672,8 +1698,11 @@ class SQLiteStorage(StorageBackend):
                                              (key,))]
 
     @_translated
-    def set_report_grants(self, key, store_ids):
+    def set_report_grants(self, key, store_ids, granted=None, ungranted=None):
         with self._write() as conn:
+            before = [row[0] for row in conn.execute("SELECT store_id FROM report_grants WHERE key = ?", (key,))]
             conn.execute("DELETE FROM report_grants WHERE key = ?", (key,))
             conn.executemany("INSERT OR IGNORE INTO report_grants (key, store_id) VALUES (?, ?)",
                              [(key, store_id) for store_id in store_ids])
+            for store_id, act in grant_acts(before, store_ids, granted, ungranted):
+                self._chain_act(conn, store_id, act)

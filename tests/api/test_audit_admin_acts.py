@@ -1,7 +1,7 @@
 """Administrative acts in the audit chain (issue 13, "each administrative act ... is an entry"):
 whatever the admin API, the console or the command line does to a store is an entry of that
 store's chain naming who (the administrator's key, or "cli"), when and what, never a secret; and
-`audit verify` lists them. On both backends."""
+`audit verify` lists them; an act whose entry cannot be written is not done. On both backends."""
 import json
 import re
 
@@ -11,6 +11,7 @@ from lrs.__main__ import main
 from lrs.audit.verify import describe, verify_store
 from lrs.store.chain import ADMIN
 
+from ..chain_faults import ChainWriteFailed, break_chain_writes
 from .conftest import ADMIN_KEY
 from .test_admin_api import Admin
 
@@ -150,3 +151,84 @@ def test_acts_done_in_the_console_are_recorded_with_the_signed_in_administrators
     assert browser.post("/stores/health/rename", {"name": "wellbeing"}).status_code == 302
     assert [(name, facts["by"]) for name, facts in _acts(app, "wellbeing")] == [
         ("store.created", ADMIN_KEY), ("store.renamed", ADMIN_KEY)]
+
+
+# --- an act and its chain entry are one write (issue 13, part 2) -------------------------------------
+
+def _prepared(admin):
+    """A second store, an auditor's credential granted it, an active and a paused forwarding rule
+    and a completion rule: what the acts below act on. The auditor's key."""
+    admin.create_store("agency")
+    view, _ = admin.create_credential("default", name="auditor", scopes=["reports/read"])
+    admin.set_report_grants(view["key"], ["agency"])
+    admin.add_forwarding_rule("default", "up", to_store="agency")
+    admin.add_forwarding_rule("default", "idle", to_store="agency")
+    admin.pause_forwarding_rule("default", "idle")
+    admin.set_completion_rule("default", {"completion_verbs": ["http://adlnet.gov/expapi/verbs/passed"]})
+    return view["key"]
+
+
+def _state(admin, key):
+    """Everything an administrative act can change, as the service and the store show it."""
+    storage = admin.storage
+    return {"stores": [store["name"] for store in admin.list_stores(usage=False)],
+            "credentials": [(c["key"], c["name"], c["scopes"], c["state"], c["expires"],
+                             storage.get_credential(c["key"]).secret_hash) for c in admin.list_credentials()],
+            "forwarding": [(rule["name"], rule["state"]) for rule in admin.forwarding_states()],
+            "completion rule": admin.completion_rule("default")["rule"],
+            "grants": admin.report_grants(key)["stores"]}
+
+
+def _heads(storage):
+    return {store.name: storage.chain_head(store.id) for store in storage.list_stores()}
+
+
+SERVICE_ACTS = {
+    "store.created": lambda admin, key: admin.create_store("finance"),
+    "store.renamed": lambda admin, key: admin.rename_store("agency", "treasury"),
+    "credential.created": lambda admin, key: admin.create_credential("default", name="LMS"),
+    "credential.revoked": lambda admin, key: admin.revoke_credential(key),
+    "credential.rotated": lambda admin, key: admin.rotate_secret(key),
+    "credential.changed": lambda admin, key: admin.update_credential(key, scopes=["statements/read"],
+                                                                     expires="2099-01-31"),
+    "forwarding.added": lambda admin, key: admin.add_forwarding_rule("default", "down", to_store="agency"),
+    "forwarding.paused": lambda admin, key: admin.pause_forwarding_rule("default", "up"),
+    "forwarding.resumed": lambda admin, key: admin.resume_forwarding_rule("default", "idle"),
+    "forwarding.removed": lambda admin, key: admin.remove_forwarding_rule("default", "up"),
+    "completion-rule.set": lambda admin, key: admin.set_completion_rule("default", {"result_success": False}),
+    "completion-rule.reset": lambda admin, key: admin.set_completion_rule("default", None),
+    "reports.granted": lambda admin, key: admin.set_report_grants(key, ["agency", "default"]),
+    "reports.ungranted": lambda admin, key: admin.set_report_grants(key, []),
+}
+
+
+@pytest.mark.parametrize("act", sorted(SERVICE_ACTS))
+def test_an_act_whose_chain_entry_cannot_be_written_is_not_done(act, app, monkeypatch):
+    """Issue 13, part 2: when the chain write fails, the administration service's act fails with it
+    and nothing of it is kept (before, the act was done and then missing from the chain)."""
+    admin = app.extensions["lrs"].admin
+    key = _prepared(admin)
+    before, heads = _state(admin, key), _heads(admin.storage)
+    break_chain_writes(admin.storage, monkeypatch)
+    with pytest.raises(ChainWriteFailed):
+        SERVICE_ACTS[act](admin, key)
+    monkeypatch.undo()
+    assert _state(admin, key) == before
+    assert _heads(admin.storage) == heads
+
+
+@pytest.mark.parametrize("act", sorted(SERVICE_ACTS))
+def test_an_act_done_by_the_service_is_in_the_chain_which_verifies(act, app):
+    """Issue 13, part 2: the act is done, its entry is the newest act of the store it concerns, and
+    every store's chain verifies."""
+    admin = app.extensions["lrs"].admin
+    key = _prepared(admin)
+    before = _state(admin, key)
+    SERVICE_ACTS[act](admin, key)
+    assert _state(admin, key) != before
+    storage = admin.storage
+    newest = {name: _acts(app, name)[-1][0] for name in _heads(storage) if _acts(app, name)}
+    assert act in newest.values()
+    for store in storage.list_stores():
+        result = verify_store(storage, store.id)
+        assert result.ok, result.problem
