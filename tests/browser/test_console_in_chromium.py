@@ -5,10 +5,10 @@ import os
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.api.conftest import ADMIN_KEY, ADMIN_SECRET
+from tests.browser.pages import replacing_page
 
 STATEMENT = {
     "actor": {"objectType": "Agent", "name": "Ada <script>alert(1)</script>", "mbox": "mailto:ada@example.gov"},
@@ -36,11 +36,8 @@ def _arrives_at(driver, path, seconds=15):
 
 
 def _navigate(driver, element, seconds=15):
-    """Click what leads to another page and wait until the old page is gone, so that nothing is
-    read from it (a row or a heading can be on both pages)."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(driver, seconds).until(expected_conditions.staleness_of(old))
+    """Click what leads to another page and wait until it has replaced the old one."""
+    replacing_page(driver, element.click, seconds)
 
 
 def _xapi(base, key, secret, method="GET", **kwargs):

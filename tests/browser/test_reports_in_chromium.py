@@ -5,10 +5,10 @@ rule and pauses it. Screenshots of each page at laptop and phone width."""
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.api.conftest import ADMIN_KEY, ADMIN_SECRET
+from tests.browser.pages import replacing_page
 from tests.api.reports_fixture import COURSE, DEPT_A_20, DEPT_A_103, VOIDING
 
 from .test_console_in_chromium import _arrives_at, _navigate, _shot
@@ -24,9 +24,7 @@ def _send(base, statements, version):
 
 def _type_and_enter(browser, field, text, seconds=15):
     """Type into a form's field and submit it with Enter (keyboard only); wait until the page is replaced."""
-    old = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.ID, field).send_keys(text + Keys.ENTER)
-    WebDriverWait(browser, seconds).until(expected_conditions.staleness_of(old))
+    replacing_page(browser, lambda: browser.find_element(By.ID, field).send_keys(text + Keys.ENTER), seconds)
 
 
 def _sign_in(browser, base, key, secret):
