@@ -54,6 +54,8 @@ import threading
 import uuid
 from contextlib import contextmanager
 
+import orjson
+
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
 from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
@@ -374,12 +376,12 @@ class _Batch(BatchTransaction, ChainTransaction):
         for statement in statements:
             pk = base | statement.seq
             record = statement.record
-            values, packer = statement.prepared
-            keys = [[self._kid(namespace, value), mask] for (namespace, value), mask in values.items()]
-            key_rows.extend((kid, pk, pk, mask) for kid, mask in keys)
+            prepared_keys, packer = statement.prepared
+            keys = [[kid or self._kid(namespace, value), mask] for namespace, value, mask, kid in prepared_keys]
+            key_rows += [(kid, pk, pk, mask) for kid, mask in keys]
             auth = self._kid(_AUTHORITY, record.authority_key or "")
             rows.append((pk, self.sid, statement.id, statement.stored_ms, int(statement.is_voiding), auth,
-                         _dumps([[pk, keys]]), packer.finish(statement.body)))
+                         orjson.dumps([[pk, keys]]).decode("ascii"), packer.finish(statement.body)))
             if record.ref_target:
                 refs.append((self.sid, record.ref_target.lower(), pk))
             if record.void_target:
@@ -1127,16 +1129,20 @@ class SQLiteStorage(StorageBackend):
         self._before_commit(job.store_id, job.ids)
         return results
 
-    @staticmethod
-    def _prepare(record):
-        """(the body without stored, ({(namespace, value): mask}, its Packer)), computed before
-        the lock: the body is compressed here (lrs/store/packing.py)."""
+    def _prepare(self, record):
+        """(the body without stored, ([(namespace, value, mask, kid or 0)], its Packer)), computed
+        before the lock: the body is compressed here (lrs/store/packing.py), and the interned ids
+        of keys already known are looked up (keys are never deleted, so a committed kid stays
+        true; those not known yet are found or created under the lock)."""
         values = {}
         for kind, value in record.index_keys:
             namespace, bit = _namespace(kind)
             values[(namespace, value)] = values.get((namespace, value), 0) | bit
+        kids, old_kids = self._kids, self._old_kids
+        keys = [(namespace, value, mask, kids.get((namespace, value)) or old_kids.get((namespace, value)) or 0)
+                for (namespace, value), mask in values.items()]
         head = prepare_body(record)
-        return head, (values, Packer(head.encode("utf-8")))
+        return head, (keys, Packer(head.encode("utf-8")))
 
     # --- statements: reading -----------------------------------------------------------
 
