@@ -155,18 +155,23 @@ class _Batch(BatchTransaction, ChainTransaction):
                                       {"$push": {"groups": {"$each": [{"g": g, "k": k} for g, k in groups]}}},
                                       session=self.s)
 
-    def activity_definition(self, activity_id):
-        doc = self.db.activities.find_one({"_id": self._id(activity_id)}, session=self.s)
-        return json.loads(doc["definition"]) if doc else None
+    def _by_names(self, collection, names, field):
+        """{name: the document's `field`} of the store's documents of `collection` named by names."""
+        prefix = len(self._id(""))
+        return {doc["_id"][prefix:]: doc[field] for doc in collection.find(
+            {"_id": {"$in": [self._id(name) for name in names]}}, {field: 1}, session=self.s)}
+
+    def activity_definitions(self, activity_ids):
+        return {activity_id: json.loads(definition)
+                for activity_id, definition in self._by_names(self.db.activities, activity_ids, "definition").items()}
 
     def put_activity_definition(self, activity_id, definition):
         self.db.activities.update_one({"_id": self._id(activity_id)},
                                       {"$set": {"store": self.store, "definition": _dumps(definition)}},
                                       upsert=True, session=self.s)
 
-    def agent_names(self, agent_key):
-        doc = self.db.agents.find_one({"_id": self._id(agent_key)}, session=self.s)
-        return list(doc["names"]) if doc else []
+    def agent_names_of(self, agent_keys):
+        return {agent_key: list(names) for agent_key, names in self._by_names(self.db.agents, agent_keys, "names").items()}
 
     def put_agent_names(self, agent_key, names):
         self.db.agents.update_one({"_id": self._id(agent_key)}, {"$set": {"store": self.store, "names": names}},

@@ -145,13 +145,16 @@ class BatchTransaction(ABC):
         """Append groups (none of whose origins it has) to a stored statement's groups."""
 
     @abstractmethod
-    def activity_definition(self, activity_id): ...
+    def activity_definitions(self, activity_ids) -> dict:
+        """{activity id: its stored definition} of those of activity_ids the store has (one read
+        for the batch, under the write lock every writer queues on)."""
 
     @abstractmethod
     def put_activity_definition(self, activity_id, definition): ...
 
     @abstractmethod
-    def agent_names(self, agent_key) -> list: ...
+    def agent_names_of(self, agent_keys) -> dict:
+        """{agent key: the names stored for it} of those of agent_keys the store has (one read)."""
 
     @abstractmethod
     def put_agent_names(self, agent_key, names): ...
@@ -555,8 +558,9 @@ def add_earlier_referrers(tx, referrers):
 def merge_definitions(tx, batch):
     """ACT-7: the canonical definition merges what each write brings."""
     merge = batch.merge_definition or (lambda current, incoming: incoming)
+    stored = tx.activity_definitions(list(batch.activity_definitions)) if batch.activity_definitions else {}
     for activity_id, incoming in batch.activity_definitions.items():
-        current = tx.activity_definition(activity_id)
+        current = stored.get(activity_id)
         merged = merge(current, incoming)
         if current is None or merged != current:
             tx.put_activity_definition(activity_id, merged)
@@ -564,8 +568,9 @@ def merge_definitions(tx, batch):
 
 def merge_agent_names(tx, agent_names):
     """AGENTS-6: every name an agent was given, first seen first."""
+    stored = tx.agent_names_of(list(agent_names)) if agent_names else {}
     for agent_key, names in agent_names.items():
-        current = tx.agent_names(agent_key)
+        current = stored.get(agent_key, [])
         merged = list(dict.fromkeys(list(current) + list(names)))
         if merged != current:
             tx.put_agent_names(agent_key, merged)

@@ -424,19 +424,24 @@ class _Batch(BatchTransaction, ChainTransaction):
         self.conn.execute("UPDATE statements SET groups = ? WHERE pk = ?",
                           (_dumps(json.loads(current) + list(groups)), pk))
 
-    def _json_cell(self, sql, key):
-        row = self.conn.execute(sql, (self.sid, key)).fetchone()
-        return json.loads(row[0]) if row else None
+    def _json_cells(self, sql, keys):
+        """{key: its JSON cell} of the rows `sql` (with `IN (%s)` for the keys) finds."""
+        found = {}
+        for chunk in _chunks(keys):
+            found.update((key, json.loads(cell)) for key, cell in self.conn.execute(sql % _marks(len(chunk)),
+                                                                                    [self.sid] + chunk))
+        return found
 
-    def activity_definition(self, activity_id):
-        return self._json_cell("SELECT definition FROM activities WHERE sid = ? AND activity_id = ?", activity_id)
+    def activity_definitions(self, activity_ids):
+        return self._json_cells("SELECT activity_id, definition FROM activities WHERE sid = ? AND activity_id IN (%s)",
+                                activity_ids)
 
     def put_activity_definition(self, activity_id, definition):
         self.conn.execute("INSERT OR REPLACE INTO activities (sid, activity_id, definition) VALUES (?, ?, ?)",
                           (self.sid, activity_id, _dumps(definition)))
 
-    def agent_names(self, agent_key):
-        return self._json_cell("SELECT names FROM agents WHERE sid = ? AND agent_key = ?", agent_key) or []
+    def agent_names_of(self, agent_keys):
+        return self._json_cells("SELECT agent_key, names FROM agents WHERE sid = ? AND agent_key IN (%s)", agent_keys)
 
     def put_agent_names(self, agent_key, names):
         self.conn.execute("INSERT OR REPLACE INTO agents (sid, agent_key, names) VALUES (?, ?, ?)",
