@@ -4,6 +4,7 @@ acts and an erasure, so every kind of entry is walked.
 
     .venv/bin/python bench/verify_bench.py --statements 1000000 --path /tmp/verify-bench.sqlite3
     .venv/bin/python bench/verify_bench.py --url mongodb://127.0.0.1:27017/lrs_bench?replicaSet=rs0
+    .venv/bin/python bench/verify_bench.py --workers 0      # in one process (lrs/audit/ranges.py)
 
 The store is built once and kept in --path (SQLite) so that later runs only verify (--rounds
 verifications, the median reported). Building 1,000,000 statements takes a few minutes.
@@ -52,6 +53,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--path", default="/tmp/lrs-verify-bench.sqlite3", help="the SQLite file (kept)")
     parser.add_argument("--url", default=None, help="a database URL instead of --path")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes checking ranges of the chain (default: as `audit verify`; 0: inline)")
     args = parser.parse_args()
     storage = open_storage(args.url or "sqlite:///" + args.path)
     info = storage.get_store(STORE)
@@ -59,7 +62,7 @@ def main():
     rates = []
     for number in range(args.rounds):
         started, cpu = time.perf_counter(), time.process_time()
-        result = verify_store(storage, store)
+        result = verify_store(storage, store, workers=args.workers)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert result.ok, result.problem
         rates.append((result.entries / elapsed, result.entries / cpu))

@@ -136,10 +136,9 @@ def _check(result, pages, read_body, head_n, erasures, checkpoints):
                 if n == first_n:
                     result.first = (n, kind, seq, entry_id, target, content, hash_)
                 else:
-                    digest = sha256(previous)
-                    digest.update(("|%d|%s|%d|%s|%s|" % (n, kind, seq, entry_id, target)).encode("utf-8"))
-                    digest.update(content)
-                    if digest.digest() != hash_:
+                    # chain.entry_hash, in one call (a third of its cost)
+                    if sha256(previous + ("|%d|%s|%d|%s|%s|" % (n, kind, seq, entry_id, target)).encode("utf-8")
+                              + content).digest() != hash_:
                         found(n, HASH, seq, statement_id, LINK_BROKEN)
                 previous, done = hash_, n
                 if seq > seq_max:

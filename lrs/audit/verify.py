@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..store.chain import (ADMIN, BACKFILL, DOCUMENT, DOCUMENT_DELETED, DOCUMENT_KINDS, ERASURE, GENESIS,
-                           STATEMENT_KINDS, ChainEntry, ChainHead, content_hash, document_facts, document_key,
+                           STATEMENT_KINDS, VOIDING, ChainEntry, ChainHead, content_hash, document_facts, document_key,
                            entry_hash, erased_ids_hash, key_digest)
 from ..timeutil import format_ms
 from . import ranges
@@ -248,11 +248,17 @@ class _Walk:
         stored = self.storage.get_statements(self.store_id, sorted(self.targets)) if self.targets else {}
         must = {i for i, s in stored.items() if not s.is_voiding and s.seq <= self.seq and not s.erased}
         for statement_id, seq in sorted(self.flagged.items(), key=lambda item: item[1]):
-            if statement_id not in must:
+            if statement_id not in must and not self._voided_since(statement_id):
                 raise _Mismatch(Problem(None, seq, statement_id, "flagged voided, but no voiding entry targets it"))
         for statement_id in sorted(must - set(self.flagged), key=lambda i: stored[i].seq):
             raise _Mismatch(Problem(None, stored[statement_id].seq, statement_id,
                                     "a voiding entry targets it, but it is not flagged voided"))
+
+    def _voided_since(self, statement_id):
+        """Whether a voiding entry written after the head was read targets the statement: the
+        ranges of the chain are read one after the other, and a voiding committed meanwhile flags
+        its target at once."""
+        return any(e.kind == VOIDING and e.target == statement_id for e in self._tail())
 
     def _check_documents(self):
         """The documents held now are those the chain's latest entries describe."""

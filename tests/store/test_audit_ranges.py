@@ -179,6 +179,21 @@ def test_a_checkpoint_in_a_later_range_is_checked_against_the_whole_chain_before
         assert in_ranges.problem.n == n and "checkpoint" in in_ranges.problem.what
 
 
+def test_a_voiding_committed_while_the_ranges_are_read_is_not_a_difference(storage, store, put):
+    """The ranges are read one after the other: a voiding written after the head was read flags
+    its target before a later range reads it. Simulated by verifying up to the head before the
+    voiding; a flag set behind the LRS's back is still found (test_audit_tampering)."""
+    target = put(make_record(), make_record())[0]
+    head, committed = storage.chain_head(store), storage.committed_order(store)
+    put(make_record(void=target.id, ref=target.id))
+    assert storage.get_statements(store, [target.id])[target.id].voided
+    storage.chain_head = lambda store_id: head
+    storage.committed_order = lambda store_id: committed
+    result = verify_store(storage, store)
+    assert result.ok, result.problem
+    assert result.entries == head.n == 2
+
+
 # worker processes themselves: SQLite (mongomock cannot be opened from another process)
 
 @pytest.fixture
