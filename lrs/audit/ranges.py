@@ -26,6 +26,7 @@ never taken for "verifies".
 import hashlib
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Optional
@@ -33,7 +34,8 @@ from typing import Optional
 from ..store.chain import ADMIN, BACKFILL, DOCUMENT_KINDS, ERASURE, STATEMENT, VOIDING, content_hash, key_digest
 
 WORKERS_FROM = 20_000         # entries in a chain from which worker processes pay off
-RANGES_PER_WORKER = 4         # more ranges than workers: a worker slowed by other load takes fewer
+MOST_WORKERS = 8
+RANGES_PER_WORKER = 8         # more ranges than workers: a worker slowed by other load takes fewer
 START = "forkserver"          # how workers start: safe from a process with threads (a test server)
 ORDER, ROW, HASH, CHECKPOINT = range(4)         # the rank of a problem at one entry
 CONTENT_CHANGED = "statement content changed (its sha256 differs from the chain's)"
@@ -60,6 +62,7 @@ class Range:
     late: dict = field(default_factory=dict)        # id -> (seq, erasure n) erased by an erasure after the head
     marks: list = field(default_factory=list)       # entries other than statements', as ChainEntry tuples
     checkpoints: list = field(default_factory=list)  # (n, seq, statement id, hash, seq_max in the range)
+    cpu_s: float = 0.0            # CPU seconds the check took in its process (benchmarks)
 
 
 class _Found(Exception):
@@ -77,15 +80,18 @@ def check_range(read, read_body, store_id, after, upto, head_n, erasures, checkp
     """The Range of entries after < n <= upto: `read` is chain_walk or a chain_reader (called as
     read(store_id, upto_n, after_n)), `read_body` the store's read_kept_body, `erasures` the n of
     every erasure entry up to the head (chain_marks), `checkpoints` the n of the checkpoints."""
-    result = Range(after, upto, done=after)
+    result, started = Range(after, upto, done=after), time.process_time()
     try:
         _check(result, read(store_id, upto, after), read_body, head_n, erasures, checkpoints)
     except _Found:
-        return result
-    if result.done < upto:                            # entries missing at the end of the range
-        for rows in read(store_id, head_n, upto):
-            result.found = (result.done + 1, ROW, None, None, "entry missing (the next entry kept is %d)" % rows[0][0])
-            break
+        pass
+    else:
+        if result.done < upto:                        # entries missing at the end of the range
+            for rows in read(store_id, head_n, upto):
+                result.found = (result.done + 1, ROW, None, None,
+                                "entry missing (the next entry kept is %d)" % rows[0][0])
+                break
+    result.cpu_s = time.process_time() - started
     return result
 
 
@@ -190,11 +196,12 @@ def _mark(kind, entry_id, target, content, detail, n, erasures):
 
 
 def workers_for(entries, workers=None):
-    """How many worker processes check a chain of `entries`: two (measured better than one on two
-    cores) from WORKERS_FROM entries, unless `workers` says (0: inline)."""
+    """How many worker processes check a chain of `entries`: one per core (up to MOST_WORKERS)
+    from WORKERS_FROM entries, unless `workers` says (0: inline). Each reads its own ranges, so
+    nothing is left for the verifying process to do meanwhile."""
     if workers is None:
         cores = os.cpu_count() or 1
-        workers = min(2, cores) if entries >= WORKERS_FROM and cores > 1 else 0
+        workers = min(MOST_WORKERS, cores) if entries >= WORKERS_FROM and cores > 1 else 0
     return workers
 
 

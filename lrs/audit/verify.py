@@ -77,6 +77,7 @@ class Verification:
     acts: list = field(default_factory=list)          # [(n, name, facts)] administrative acts
     erasures: list = field(default_factory=list)      # [Erasure]
     backfills: list = field(default_factory=list)     # [(n, facts)]
+    range_cpu_s: float = 0.0      # CPU seconds of the ranges' checks, in workers or not (benchmarks)
 
     @property
     def ok(self):
@@ -165,6 +166,7 @@ class _Walk:
 
     def _join(self, part):
         """Add a ranges.Range after the entries before it, or raise its first problem."""
+        self.result.range_cpu_s += part.cpu_s
         found = [part.found] if part.found else []
         if part.first is not None:
             n, kind, seq, entry_id, target, content, hash_ = part.first

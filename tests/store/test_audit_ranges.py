@@ -19,9 +19,9 @@ from lrs.store.chain import Checkpoint, content_hash, entry_hash
 from .conftest import make_record
 from .test_audit_tampering import open_database
 
-# several pages of chain_walk on SQLite (4096 entries a page); fewer on mongomock, where inserting
+# more than a page of chain_walk on SQLite (4096 entries a page); fewer on mongomock, where inserting
 # thousands of statements takes minutes
-STATEMENTS = {"sqlite": 10000, "mongomock": 500, "mongodb": 10000}
+STATEMENTS = {"sqlite": 5000, "mongomock": 500, "mongodb": 5000}
 WORKERS = 2
 
 
@@ -81,7 +81,7 @@ def test_a_large_untouched_store_verifies_in_ranges_as_inline(storage, store, la
 
 def test_a_large_chain_is_checked_in_worker_processes_by_default():
     cores = os.cpu_count() or 1
-    assert ranges.workers_for(ranges.WORKERS_FROM) == (min(2, cores) if cores > 1 else 0)
+    assert ranges.workers_for(ranges.WORKERS_FROM) == (min(ranges.MOST_WORKERS, cores) if cores > 1 else 0)
     assert ranges.workers_for(ranges.WORKERS_FROM - 1) == 0
     assert ranges.workers_for(10, workers=3) == 3
 
