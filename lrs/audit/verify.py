@@ -1,7 +1,9 @@
 """Recompute a store's audit chain (lrs/store/chain.py) from what the database holds.
 
 The walk reads the chain head first and then only entries and statements up to it, so writes
-committed meanwhile are not judged half-seen. It checks, entry by entry in chain order:
+committed meanwhile are not judged half-seen. The entries are read and checked range by range,
+in worker processes on a large chain (ranges.py), and the ranges joined in chain order. It
+checks, entry by entry in chain order:
 
 * the entries are numbered 1, 2, 3, ... and the statement entries name seqs in increasing order
   (a backfill's entries start again from the seqs it chained, chain.py "Backfill"); each is
@@ -26,6 +28,7 @@ The first difference is reported (Problem); nothing is repaired. An intact walk 
 the chain records besides statements (Verification.acts, .erasures, .backfills).
 """
 import json
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -158,11 +161,12 @@ class _Walk:
         its seq (StorageBackend.chain_walk), range by range (ranges.py, maybe in worker processes
         reading their own range), each range joined to the ones before it in chain order: the first
         problem named is the first in chain order."""
-        for part in ranges.checked_ranges(self.storage, self.store_id, self.head.n, self.erasures,
-                                          self.checkpoints, self.workers):
-            self._join(part)
-            if part.done < part.upto:             # the chain ends before the head (judged by run)
-                return
+        with closing(ranges.checked_ranges(self.storage, self.store_id, self.head.n, self.erasures,
+                                           self.checkpoints, self.workers)) as parts:    # closed: workers stopped
+            for part in parts:
+                self._join(part)
+                if part.done < part.upto:         # the chain ends before the head (judged by run)
+                    return
 
     def _join(self, part):
         """Add a ranges.Range after the entries before it, or raise its first problem."""
