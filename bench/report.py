@@ -18,6 +18,13 @@ for _kind in QUERY_KINDS:
     TARGETS["rw_query_" + _kind] = ("<=", 25.0, "ms p95")     # 4 writers at half the batch rate
 
 
+
+def _cpu(phase):
+    """"; CPU per statement: server X us, clients Y us" when the phase measured it."""
+    if phase.get("server_cpu_us") is None:
+        return ""
+    return "; CPU per statement: server %.0f us, clients %.0f us" % (phase["server_cpu_us"], phase.get("clients_cpu_us", 0))
+
 def verdict(name, value):
     if value is None or name not in TARGETS:
         return "—"
@@ -48,15 +55,16 @@ def build_rows(r):
         b = ph["batch_ingest"]
         add("batch_ingest", "batch ingest (%d x %d, %d clients), st/s" % (b["requests"], b["batch"], b["clients"]),
             b["statements_per_s"], "%.0f", b["errors"],
-            "POST p50 %.0f / p95 %.0f ms%s" % (b["request_latency"]["p50_ms"] or 0, b["request_latency"]["p95_ms"] or 0,
-                                               "; %.0f%% of the floor" % (100 * b["statements_per_s"] / floor["batch_per_s"])
-                                               if floor else ""))
+            "POST p50 %.0f / p95 %.0f ms%s%s" % (b["request_latency"]["p50_ms"] or 0, b["request_latency"]["p95_ms"] or 0,
+                                                 "; %.0f%% of the floor" % (100 * b["statements_per_s"] / floor["batch_per_s"])
+                                                 if floor else "", _cpu(b)))
     if "single_ingest" in ph:
         s = ph["single_ingest"]
         add("single_ingest", "single ingest (%d clients), st/s" % s["clients"], s["statements_per_s"], "%.0f",
-            s["errors"], "POST p50 %.1f / p95 %.1f ms%s" % (
+            s["errors"], "POST p50 %.1f / p95 %.1f ms%s%s" % (
                 s["request_latency"]["p50_ms"] or 0, s["request_latency"]["p95_ms"] or 0,
-                "; %.0f%% of the floor" % (100 * s["statements_per_s"] / floor["single_per_s"]) if floor else ""))
+                "; %.0f%% of the floor" % (100 * s["statements_per_s"] / floor["single_per_s"]) if floor else "",
+                _cpu(s)))
     if "bulk_load" in ph:
         b = ph["bulk_load"]
         add("bulk_load", "bulk load to %s, st/s (gen. on the fly)" % "{:,}".format(r["meta"]["store_size"]),

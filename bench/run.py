@@ -12,6 +12,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import platform
 import random
 import shutil
@@ -29,7 +30,7 @@ from bench.checker import Checker, count_keys                                # n
 from bench.client import Client, Endpoint                                    # noqa: E402
 from bench.generate import Generator                                         # noqa: E402
 from bench.report import TARGETS, build_rows, print_table                    # noqa: E402
-from bench.sampler import Profiler, RssSampler, mongo_size, sqlite_at_rest, sqlite_size  # noqa: E402
+from bench.sampler import Profiler, RssSampler, cpu_seconds, mongo_size, sqlite_at_rest, sqlite_size  # noqa: E402
 from bench.server import ROOT, Server, drop_mongo, prepare_mongo             # noqa: E402
 from bench.workload import (QUERY_KINDS, run_get_by_id, run_ingest, run_known_subsets,  # noqa: E402
                             run_queries_concurrent, run_read_all)
@@ -123,6 +124,12 @@ def git_commit():
         return ""
 
 
+
+def _children_cpu_seconds():
+    """User + system CPU seconds of this process's children that were waited for (the clients)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
 def main(argv=None):
     args = parse_args(argv)
     mongo_url = os.environ.get("LRS_BENCH_MONGODB_URL")
@@ -193,7 +200,15 @@ def main(argv=None):
                         args.profile_rate, tag) if tag in args.profile and master_pid else None
         if prof:
             os.makedirs(prof.outdir, exist_ok=True)
+        server_cpu = cpu_seconds(master_pid) if master_pid else None
+        clients_cpu = _children_cpu_seconds()
         out = fn(prof.start if prof else None)
+        if isinstance(out, dict) and out.get("statements"):
+            # CPU per statement: unlike the rate, it hardly moves when other work shares the machine
+            # (the clients are joined by now, py-spy not yet)
+            if server_cpu is not None:
+                out["server_cpu_us"] = (cpu_seconds(master_pid) - server_cpu) / out["statements"] * 1e6
+            out["clients_cpu_us"] = (_children_cpu_seconds() - clients_cpu) / out["statements"] * 1e6
         if prof:
             profiles[tag] = prof.stop()
         return out

@@ -29,6 +29,19 @@ def child_pids(pid):
     return children
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of the process `pid` and of its children now alive (0 when gone)."""
+    total = 0
+    for one in [pid] + child_pids(pid):
+        try:
+            with open("/proc/%d/stat" % one) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])          # utime, stime (clock ticks)
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def proc_memory_kb(pid):
     """(VmRSS, VmHWM) in kB, or None when the process is gone."""
     try:

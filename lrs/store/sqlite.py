@@ -274,6 +274,11 @@ MIGRATIONS = [
         "CREATE INDEX chain_marks ON chain (sid, n) WHERE kind NOT IN ('statement', 'voiding')",
         "ALTER TABLE statements ADD COLUMN erased INTEGER NOT NULL DEFAULT 0",
     ],
+    [
+        # issue 16: statement bodies are written with Zstandard (packing.FORMAT_2); deflated and
+        # JSON bodies of earlier versions are read as they are. No table changes: the version
+        # makes an older LRS refuse the file instead of failing on bodies it cannot read.
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -1112,7 +1117,7 @@ class SQLiteStorage(StorageBackend):
     @staticmethod
     def _prepare(record):
         """(the body without stored, ({(namespace, value): mask}, its Packer)), computed before
-        the lock: the body is mostly deflated here (lrs/store/packing.py)."""
+        the lock: the body is compressed here (lrs/store/packing.py)."""
         values = {}
         for kind, value in record.index_keys:
             namespace, bit = _namespace(kind)
@@ -1166,7 +1171,7 @@ class SQLiteStorage(StorageBackend):
     def chain_reader(self):
         return ChainReader(self.path, self.busy_timeout_ms)
 
-    read_kept_body = staticmethod(unpack)     # this backend keeps statement bodies deflated (packing.py)
+    read_kept_body = staticmethod(unpack)     # this backend keeps statement bodies compressed (packing.py)
 
     @_translated
     def count_statements(self, store_id, upto_seq):
