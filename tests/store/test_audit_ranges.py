@@ -6,8 +6,10 @@ between two ranges; a worker's own failure is raised, never taken for "verifies"
 On mongomock the storage cannot be opened from another process (the double lives in the test
 process), so the same ranges are checked in this process: the joining of ranges is tested on both
 backends, the worker processes on SQLite."""
+import multiprocessing
 import os
 import sqlite3
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -98,6 +100,36 @@ def test_the_ranges_cover_the_chain_once_in_order():
 def test_sqlite_ranges_are_read_from_worker_processes_mongomock_ones_here(opener, storage):
     reader = storage.chain_reader()
     assert (reader is not None) == (opener.backend != "mongomock")
+
+
+def _rows(pages):
+    return [row for page in pages for row in page]
+
+
+def test_chain_walk_reads_the_entries_of_a_range(storage, store, put):
+    for _ in range(3):
+        put(make_record(), make_record())
+    rows = _rows(storage.chain_walk(store, 5, 2))
+    assert [row[0] for row in rows] == [3, 4, 5]
+    assert rows == _rows(storage.chain_walk(store, 6))[2:5]
+
+
+def _read_in_another_process(reader, store):
+    return _rows(reader(store, 5, 2))
+
+
+def test_a_chain_reader_reads_in_another_process_what_chain_walk_reads(opener, storage, store, put):
+    """What the workers of `audit verify` use (StorageBackend.chain_reader): picklable, opening
+    its own connection in the worker."""
+    for _ in range(3):
+        put(make_record(), make_record())
+    reader = storage.chain_reader()
+    if reader is None:                            # mongomock: the double lives in this process only
+        assert opener.backend == "mongomock"
+        return
+    with ProcessPoolExecutor(1, multiprocessing.get_context(ranges.START)) as pool:
+        rows = pool.submit(_read_in_another_process, reader, store).result()
+    assert [tuple(row) for row in rows] == [tuple(row) for row in _rows(storage.chain_walk(store, 5, 2))]
 
 
 def test_a_body_changed_deep_in_a_large_store_is_named_before_later_problems(storage, store, large, database):
