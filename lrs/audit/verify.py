@@ -1,7 +1,9 @@
 """Recompute a store's audit chain (lrs/store/chain.py) from what the database holds.
 
 The walk reads the chain head first and then only entries and statements up to it, so writes
-committed meanwhile are not judged half-seen. It checks, entry by entry in chain order:
+committed meanwhile are not judged half-seen. The entries are read and checked range by range,
+in worker processes on a large chain (ranges.py), and the ranges joined in chain order. It
+checks, entry by entry in chain order:
 
 * the entries are numbered 1, 2, 3, ... and the statement entries name seqs in increasing order
   (a backfill's entries start again from the seqs it chained, chain.py "Backfill"); each is
@@ -26,14 +28,15 @@ The first difference is reported (Problem); nothing is repaired. An intact walk 
 the chain records besides statements (Verification.acts, .erasures, .backfills).
 """
 import json
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..store.chain import (ADMIN, BACKFILL, DOCUMENT, DOCUMENT_DELETED, DOCUMENT_KINDS, ERASURE, GENESIS, STATEMENT,
+from ..store.chain import (ADMIN, BACKFILL, DOCUMENT, DOCUMENT_DELETED, DOCUMENT_KINDS, ERASURE, GENESIS,
                            STATEMENT_KINDS, VOIDING, ChainEntry, ChainHead, content_hash, document_facts, document_key,
-                           erased_ids_hash, key_digest)
+                           entry_hash, erased_ids_hash, key_digest)
 from ..timeutil import format_ms
-from .hashes import HashCheck
+from . import ranges
 
 _NO_LIMIT = 1 << 62
 
@@ -77,6 +80,7 @@ class Verification:
     acts: list = field(default_factory=list)          # [(n, name, facts)] administrative acts
     erasures: list = field(default_factory=list)      # [Erasure]
     backfills: list = field(default_factory=list)     # [(n, facts)]
+    range_cpu_s: float = 0.0      # CPU seconds of the ranges' checks, in workers or not (benchmarks)
 
     @property
     def ok(self):
@@ -93,18 +97,16 @@ def verify_store(storage, store_id, checkpoints=(), workers=None):
     """Verification of one store's chain against its statements and documents and, when given,
     against checkpoints (chain.Checkpoint, their signatures checked by the caller): the
     recomputed hash at each checkpoint's entry must be the one it signed. `workers`: how many
-    processes hash bodies and links (hashes.HashCheck; None: as many as pay off)."""
+    processes read and check ranges of the chain (ranges.py; None: as many as pay off)."""
     committed = storage.committed_order(store_id)[0]          # before the head: the head is at least as new
     head = storage.chain_head(store_id)
     walk = _Walk(storage, store_id, head, {c.n: c for c in checkpoints})
     walk.committed = committed
-    walk.hashes = HashCheck.for_chain(storage.read_kept_body, head.n, workers)
+    walk.workers = ranges.workers_for(head.n, workers)
     try:
         walk.run()
     except _Mismatch as mismatch:
         walk.result.problem = mismatch.problem
-    finally:
-        walk.hashes.close()
     walk.result.entries, walk.result.head = walk.checked, ChainHead(walk.n, walk.seq, walk.previous)
     return walk.result
 
@@ -120,7 +122,9 @@ class _Walk:
     def __init__(self, storage, store_id, head, checkpoints):
         self.storage, self.store_id, self.head, self.checkpoints = storage, store_id, head, checkpoints
         self.n, self.seq, self.previous, self.checked = 0, 0, GENESIS, 0
+        self.last_seq = 0                 # the seq the next statement entry must exceed
         self.committed = 0                # the store's last seq, read before the head
+        self.workers = 0
         self.result = Verification(store_id, 0, head)
         self.targets = set()              # what the voiding entries void
         self.flagged = {}                 # id -> seq of statements the database says are voided
@@ -154,66 +158,52 @@ class _Walk:
 
     def _walk(self):
         """Every entry up to the head in n order, each statement entry with the statement kept at
-        its seq (StorageBackend.chain_walk): the statement entries in a tight loop, as there are
-        millions, anything unusual through the methods below. Statement entries name seqs in
-        increasing order, except that a backfill's entries start again from its first seq.
-        Bodies and links are hashed page by page by self.hashes (hashes.py), maybe in another
-        process: the first problem reported is the first in chain order whichever found it."""
-        try:
-            self._entries()
-        except _Mismatch as mismatch:
-            self._hashes_first(mismatch.problem.n)
-            raise
-        self._hashes_first(None)
+        its seq (StorageBackend.chain_walk), range by range (ranges.py, maybe in worker processes
+        reading their own range), each range joined to the ones before it in chain order: the first
+        problem named is the first in chain order."""
+        with closing(ranges.checked_ranges(self.storage, self.store_id, self.head.n, self.erasures,
+                                           self.checkpoints, self.workers)) as parts:    # closed: workers stopped
+            for part in parts:
+                self._join(part)
+                if part.done < part.upto:         # the chain ends before the head (judged by run)
+                    return
 
-    def _hashes_first(self, before):
-        """Raise the first entry self.hashes found differing if it comes no later than entry
-        `before` (None: whichever), else nothing."""
-        first = self.hashes.first_difference()
-        if first is not None and (before is None or first[0] <= before):
-            n, why = first
-            entry = next(self.storage.chain_entries(self.store_id, n, n - 1))
+    def _join(self, part):
+        """Add a ranges.Range after the entries before it, or raise its first problem."""
+        self.result.range_cpu_s += part.cpu_s
+        found = [part.found] if part.found else []
+        if part.first is not None:
+            n, kind, seq, entry_id, target, content, hash_ = part.first
+            if entry_hash(self.previous, n, kind, seq, entry_id, target, content) != hash_:
+                found.append((n, ranges.HASH, seq, entry_id if kind in STATEMENT_KINDS else None, ranges.LINK_BROKEN))
+        if part.first_statement is not None and part.first_statement[1] <= self.last_seq:
+            n, seq, statement_id = part.first_statement
+            found.append((n, ranges.ORDER, seq, statement_id,
+                          "entry out of order (the entry before it names seq %d)" % self.last_seq))
+        for n, seq, statement_id, hash_, seq_max in part.checkpoints:
+            checkpoint = self.checkpoints[n]
+            if (checkpoint.hash, checkpoint.seq) != (hash_, max(self.seq, seq_max)):
+                found.append((n, ranges.CHECKPOINT, seq, statement_id, "the recomputed chain differs from the "
+                              "checkpoint signed at %s: the chain was rewritten up to here" % format_ms(checkpoint.made_ms)))
+        if found:
+            n, _, seq, statement_id, what = min(found, key=lambda problem: problem[:2])
             self.checked = n - 1
-            raise _Mismatch(Problem(n, entry.seq, entry.id if entry.kind in STATEMENT_KINDS else None, why))
-
-    def _entries(self):
-        checkpoints, flagged, targets, hashes = self.checkpoints, self.flagged, self.targets, self.hashes
-        previous, done, seq_max, statements, last_seq = self.previous, self.n, self.seq, 0, 0
-        page, first_previous = [], previous
-        try:
-            for rows in self.storage.chain_walk(self.store_id, self.head.n):
-                hashes.page(first_previous, page)
-                page, first_previous = [], previous
-                add = page.append
-                for row in rows:
-                    n, kind, seq, entry_id, target, content, hash_, detail, kept_id, voided, voiding, body, erased = row
-                    if n != done + 1:
-                        raise _Mismatch(Problem(done + 1, None, None, "entry missing (the next entry kept is %d)" % n))
-                    if kind == STATEMENT or kind == VOIDING:
-                        if kept_id != entry_id or seq <= last_seq or erased or bool(voiding) != (kind == VOIDING):
-                            self._statement(ChainEntry(*row[:8]), row[8:], last_seq)   # raises, or an erased one
-                            body = None
-                        elif voided:
-                            flagged[entry_id] = seq
-                        if kind == VOIDING:
-                            targets.add(target)
-                        statements, last_seq = statements + 1, seq
-                    else:
-                        self._mark(ChainEntry(*row[:8]))
-                        body = None
-                        if kind == BACKFILL:
-                            last_seq = 0
-                    add((n, kind, seq, entry_id, target, content, hash_, body))
-                    previous, done = hash_, n           # as kept: hashes checks the link
-                    if seq > seq_max:
-                        seq_max = seq
-                    if checkpoints and n in checkpoints:      # the kept hash: if a link before differs, so
-                        self._checkpoint(checkpoints[n], n, seq, entry_id if kind in STATEMENT_KINDS else None,
-                                         hash_, seq_max)               # does the recomputed chain
-        finally:
-            hashes.page(first_previous, page)               # the last page, or the entries before a problem
-            self.previous, self.n, self.seq, self.checked = previous, done, seq_max, done
-            self.result.statements += statements
+            raise _Mismatch(Problem(n, seq, statement_id, what))
+        if part.done > part.after:
+            self.n, self.previous = part.done, part.previous
+        self.checked = self.n
+        self.seq = max(self.seq, part.seq_max)
+        if part.last_seq is not None:
+            self.last_seq = part.last_seq
+        self.result.statements += part.statements
+        self.flagged.update(part.flagged)
+        self.targets |= part.targets
+        for erasure_n, statement_id, n in part.erased:
+            self.erased.setdefault(erasure_n, []).append(statement_id)
+            self.erasures[erasure_n].entries.append(n)
+        self.late.update(part.late)
+        for row in part.marks:
+            self._mark(ChainEntry(*row))
 
     def _unchained(self):
         """The store keeps more statements than the chain names: the first one it does not name."""
@@ -226,59 +216,18 @@ class _Walk:
         raise _Mismatch(Problem(None, None, None, "the store keeps %d statements up to seq %d, the chain names %d"
                                 % (self.storage.count_statements(self.store_id, upto), upto, self.result.statements)))
 
-    @staticmethod
-    def _checkpoint(checkpoint, n, seq, statement_id, computed, seq_max):
-        if (checkpoint.hash, checkpoint.seq) != (computed, seq_max):
-            raise _Mismatch(Problem(n, seq, statement_id, "the recomputed chain differs from the checkpoint signed at "
-                                    "%s: the chain was rewritten up to here" % format_ms(checkpoint.made_ms)))
-
-    def _statement(self, entry, kept, last_seq):
-        """A statement entry the fast loop did not accept: the problem, or an erased statement."""
-        where = dict(n=entry.n, seq=entry.seq, statement_id=entry.id)
-        kept_id, voided, voiding, body, erased = kept
-        if entry.seq <= last_seq:
-            raise _Mismatch(Problem(what="entry out of order (the entry before it names seq %d)" % last_seq, **where))
-        if kept_id is None:
-            raise _Mismatch(Problem(what="statement missing (its row was deleted)", **where))
-        if kept_id != entry.id:
-            raise _Mismatch(Problem(what="statement id is %s in the database" % kept_id, **where))
-        if bool(voiding) != (entry.kind == VOIDING):
-            raise _Mismatch(Problem(what="voiding flag changed", **where))
-        self._erased(entry, kept_id, body, erased)     # any other statement's content: self.hashes
-
-    def _erased(self, entry, statement_id, body, erased):
-        erasure = self.erasures.get(erased)
-        if body or erased <= entry.n or (erasure is None and erased <= self.head.n):
-            raise _Mismatch(Problem(entry.n, entry.seq, entry.id, "statement content removed, but no erasure entry "
-                                    "records it (the row names entry %d)" % erased))
-        if erasure is None:                           # erased by an erasure after the head: judged below
-            self.late[statement_id] = (entry.seq, erased)
-            return
-        self.erased.setdefault(erased, []).append(statement_id)
-        erasure.entries.append(entry.n)
-
     def _mark(self, entry):
-        """An entry that is not a statement's."""
-        where = dict(n=entry.n, seq=None, statement_id=None)
+        """An entry that is not a statement's, checked by ranges._mark: what the chain records."""
         if entry.kind in DOCUMENT_KINDS:
             self.result.documents += 1
-            if entry.detail and key_digest(entry.detail) != entry.id:
-                raise _Mismatch(Problem(what="the document key kept with the entry is not the one it hashed", **where))
             self.result.blanked += not entry.detail
             self.latest[entry.id] = entry
-        elif entry.kind in (ADMIN, BACKFILL):
-            if content_hash(entry.target.encode("utf-8")) != entry.content:
-                raise _Mismatch(Problem(what="the entry's content is not the hash of its facts", **where))
-            if entry.kind == ADMIN:
-                self.result.acts.append((entry.n, entry.id, _facts(entry)))
-            else:
-                self.result.backfills.append((entry.n, _facts(entry)))
-        elif entry.kind == ERASURE:
-            if entry.n not in self.erasures:              # not found by chain_marks: its index entry was removed
-                raise _Mismatch(Problem(what="an erasure entry the store's index of entries does not list", **where))
+        elif entry.kind == ADMIN:
+            self.result.acts.append((entry.n, entry.id, _facts(entry)))
+        elif entry.kind == BACKFILL:
+            self.result.backfills.append((entry.n, _facts(entry)))
+        else:                                             # an erasure
             self.result.erasures.append(self.erasures[entry.n])
-        else:
-            raise _Mismatch(Problem(what="unknown entry kind %r" % entry.kind, **where))
 
     # --- after the walk ------------------------------------------------------------------
 
@@ -305,11 +254,17 @@ class _Walk:
         stored = self.storage.get_statements(self.store_id, sorted(self.targets)) if self.targets else {}
         must = {i for i, s in stored.items() if not s.is_voiding and s.seq <= self.seq and not s.erased}
         for statement_id, seq in sorted(self.flagged.items(), key=lambda item: item[1]):
-            if statement_id not in must:
+            if statement_id not in must and not self._voided_since(statement_id):
                 raise _Mismatch(Problem(None, seq, statement_id, "flagged voided, but no voiding entry targets it"))
         for statement_id in sorted(must - set(self.flagged), key=lambda i: stored[i].seq):
             raise _Mismatch(Problem(None, stored[statement_id].seq, statement_id,
                                     "a voiding entry targets it, but it is not flagged voided"))
+
+    def _voided_since(self, statement_id):
+        """Whether a voiding entry written after the head was read targets the statement: the
+        ranges of the chain are read one after the other, and a voiding committed meanwhile flags
+        its target at once."""
+        return any(e.kind == VOIDING and e.target == statement_id for e in self._tail())
 
     def _check_documents(self):
         """The documents held now are those the chain's latest entries describe."""

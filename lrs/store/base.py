@@ -362,12 +362,20 @@ class StorageBackend(ABC):
             yield ChainEntry(*row)
 
     @abstractmethod
-    def chain_walk(self, store_id, upto_n):
-        """Iterate pages (lists) of the store's entries with n <= upto_n in n order, each entry as the chain_rows tuple
-        followed by the statement the store keeps at the entry's seq for a statement or voiding
+    def chain_walk(self, store_id, upto_n, after_n=0):
+        """Iterate pages (lists) of the store's entries with after_n < n <= upto_n in n order, each entry as the
+        chain_rows tuple followed by the statement the store keeps at the entry's seq for a statement or voiding
         entry: (id, voided, is_voiding, body as kept, erased), or five None (no statement there, or
-        another kind of entry). What `audit verify` walks: one pass, millions of entries. The
-        body is as the database keeps it: read_kept_body turns it into the statement's JSON."""
+        another kind of entry). What `audit verify` walks: millions of entries, in ranges read at
+        once (chain_reader). The body is as the database keeps it: read_kept_body turns it into
+        the statement's JSON."""
+
+    def chain_reader(self):
+        """A picklable callable reader(store_id, upto_n, after_n) that does what chain_walk does from
+        another process, opening its own connection there, so that `audit verify` can read and
+        check ranges of the chain in worker processes (lrs/audit/ranges.py); None when this
+        storage cannot be reopened elsewhere (then the ranges are read in this process)."""
+        return None
 
     @staticmethod
     def read_kept_body(kept):

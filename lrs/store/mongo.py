@@ -318,6 +318,9 @@ class MongoStorage(StorageBackend):
         self.transaction_timeout_s = transaction_timeout_s
         self.max_commit_delay_ms = max_commit_delay_ms
         self._write_concern = WriteConcern("majority", wtimeout=WRITE_TIMEOUT_MS, j=True)
+        # how a worker process opens its own client (chain_reader); a client handed in cannot be
+        self._reopen = None if client is not None else (url, dict(client_options, database=database,
+                                                                  server_selection_timeout_ms=server_selection_timeout_ms))
         if client is not None:
             self._client, self._owns_client = client, False
             self.db = client[database or "lrs"]
@@ -581,15 +584,21 @@ class MongoStorage(StorageBackend):
             yield (doc["n"], doc["kind"], doc["seq"], doc["id"], doc["target"], bytes(doc["content"]),
                    bytes(doc["hash"]), doc.get("detail", ""))
 
-    def chain_walk(self, store_id, upto_n, page=2000):
+    def chain_walk(self, store_id, upto_n, after_n=0, page=2000):
         docs = []
-        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$lte": upto_n}}, sort=[("n", 1)])):
+        for doc in self._stream(self.db.chain.find({"store": store_id, "n": {"$gt": after_n, "$lte": upto_n}},
+                                                   sort=[("n", 1)])):
             docs.append(doc)
             if len(docs) == page:
                 yield self._joined(store_id, docs)
                 docs = []
         if docs:
             yield self._joined(store_id, docs)
+
+    def chain_reader(self):
+        """None for a client handed in (the transactional mongomock double of the tests lives in
+        this process only): the ranges are then read here."""
+        return None if self._reopen is None else ChainReader(*self._reopen)
 
     def _joined(self, store_id, docs):
         """chain_walk's page of tuples for a page of entries, their statements read at once."""
@@ -1005,3 +1014,18 @@ class MongoStorage(StorageBackend):
             for store_id, act in grant_acts(before, store_ids, granted, ungranted):
                 self._chain_act(session, store_id, act)
         self._in_transaction(work)
+
+
+class ChainReader:
+    """MongoStorage.chain_walk from any process (StorageBackend.chain_reader): a client of its own
+    per call, closed after it."""
+
+    def __init__(self, url, options):
+        self.url, self.options = url, options
+
+    def __call__(self, store_id, upto_n, after_n=0):
+        storage = MongoStorage(self.url, **self.options)
+        try:
+            yield from storage.chain_walk(store_id, upto_n, after_n)
+        finally:
+            storage.close()

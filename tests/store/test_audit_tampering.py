@@ -55,6 +55,9 @@ class SQLiteFile:
     def set_head_hash(self, hash_):
         self.conn.execute("UPDATE chain_heads SET hash = ? WHERE sid = ?", (hash_, self.sid))
 
+    def set_entry_seq(self, n, seq):
+        self.conn.execute("UPDATE chain SET seq = ? WHERE sid = ? AND n = ?", (seq, self.sid, n))
+
     # documents, erasure, backfill (issue 13)
     def set_document(self, which, **columns):
         self.conn.execute("UPDATE documents SET %s WHERE sid = ? AND doc_id = ?" % ", ".join("%s = ?" % c for c in columns),
@@ -119,6 +122,9 @@ class MongoCollections:
 
     def set_head_hash(self, hash_):
         self.db.counters.update_one({"_id": self.store}, {"$set": {"chain.hash": hash_}})
+
+    def set_entry_seq(self, n, seq):
+        self.db.chain.update_one({"store": self.store, "n": n}, {"$set": {"seq": seq}})
 
     # documents, erasure, backfill (issue 13)
     def set_document(self, which, **fields):
