@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..timeutil import datetime_to_ms, format_ms
-from ..xapi.agents import agent_key, identifier_only
 from .rule import load_rule
-from .scan import CLOCK_SKEW_MS, loads, scan
-from .transcript import Line, display_name, iso, timestamp_ms
+from .scan import CLOCK_SKEW_MS, scan_facts
+from .transcript import Line, display_name, iso
 
 STATUSES = ("passed", "failed", "completed", "in progress")
 COMPLETION_COLUMNS = ("store", "learner", "learner_name", "activity", "name", "status", "first_attempt",
@@ -52,81 +51,48 @@ class Period:
         return None if self.since_ms is None else max(0, self.since_ms - CLOCK_SKEW_MS)
 
 
-def learners(actor):
-    """[(agent key, Agent)] a statement of this actor counts for."""
-    if actor.get("objectType") != "Group":
-        key = agent_key(actor)
-        return ((key, actor),) if key else ()
-    members = actor.get("member")
-    if not members:
-        key = agent_key(actor)
-        return ((key, actor),) if key else ()
-    return [(key, member) for key, member in ((agent_key(member), member) for member in members) if key]
-
-
-def shown(agent):
+def shown(identifier, name):
     """The learner as a report shows it: the identifier and the name."""
-    view = identifier_only(agent)
-    view.pop("objectType", None)
-    if agent.get("name"):
-        view["name"] = agent["name"]
+    view = dict(identifier)
+    if name:
+        view["name"] = name
     return view
 
 
-def names_as_parent_or_grouping(statement, activity):
-    """True when the statement's contextActivities.parent or .grouping names `activity`."""
-    lists = statement.get("context", {}).get("contextActivities")
-    if lists:
-        for name in ("parent", "grouping"):
-            for listed in lists.get(name, ()):
-                if listed["id"] == activity:
-                    return True
-    return False
-
-
-def reported_activity(statement, activity, include_children):
-    """The id of the statement's object when the statement belongs to the report of `activity`."""
-    obj = statement["object"]
-    if obj.get("objectType", "Activity") != "Activity":
-        return None
-    if obj["id"] == activity or (include_children and names_as_parent_or_grouping(statement, activity)):
-        return obj["id"]
-    return None
-
-
 def _statements(storage, store_id, activity, include_children, period):
-    """(statement id, seq, statement JSON, timestamp ms) of the report's statements in the period: those
-    of `activity` (every statement about an activity when None)."""
+    """(statement id, seq, ReportFacts, timestamp ms) of the report's statements in the period: those
+    whose object is `activity` (any Activity when None) or, with include_children, whose
+    contextActivities.parent or .grouping names it."""
     filters = [] if activity is None else [("related_activity" if include_children else "activity", activity)]
     bounded = period.since_ms is not None or period.until_ms is not None
-    for stored in scan(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
-        statement = loads(stored.body)
-        if activity is None:
-            if statement["object"].get("objectType", "Activity") != "Activity":
-                continue
-        elif reported_activity(statement, activity, include_children) is None:
+    for statement_id, seq, stored_ms, facts in scan_facts(storage, store_id, filters,
+                                                          stored_after_ms=period.stored_after_ms()):
+        if facts.activity is None:
             continue
-        when = timestamp_ms(statement.get("timestamp")) or stored.stored_ms
+        if activity is not None and facts.activity != activity and not (include_children
+                                                                         and activity in facts.context):
+            continue
+        when = facts.timestamp_ms or stored_ms
         if not bounded or period.holds(when):
-            yield stored.id, stored.seq, statement, when
+            yield statement_id, seq, facts, when
 
 
 class CompletionLine:
-    """One learner's line of the report. `agent` is the Agent as the statements name it; `learner`, the
-    learner as the report shows it, and `row()` are made only for the lines shown (the summary needs
-    neither)."""
+    """One learner's line of the report. `identifier` and `name` are the learner's as the first of its
+    statements names it; `learner`, the learner as the report shows it, and `row()` are made only for the
+    lines shown (the summary needs neither)."""
 
-    __slots__ = ("store", "learner_key", "agent", "line")
+    __slots__ = ("store", "learner_key", "identifier", "name", "line")
 
-    def __init__(self, store, learner_key, agent, line):
+    def __init__(self, store, learner_key, identifier, name, line):
         self.store = store               # StoreInfo
         self.learner_key = learner_key
-        self.agent = agent
+        self.identifier, self.name = identifier, name
         self.line = line                 # Line
 
     @property
     def learner(self):
-        return shown(self.agent)
+        return shown(self.identifier, self.name)
 
     @property
     def status(self):
@@ -145,7 +111,7 @@ class CompletionLine:
 
     def row(self):
         """The line as the report shows it (JSON values; times ISO 8601 UTC)."""
-        line, learner = self.line, shown(self.agent)
+        line, learner = self.line, self.learner
         return {"store": self.store.name, "learner": learner, "learner_name": learner.get("name"),
                 "activity": line.activity, "name": line.name, "status": self.status,
                 "first_attempt": iso(line.first_ms), "last_attempt": iso(line.last_ms),
@@ -232,16 +198,16 @@ class Completions:
         for store in self.stores:
             rule = (self.rules or {}).get(store.id) or load_rule(self.storage, store.id)
             found = {}
-            for statement_id, seq, statement, when in _statements(self.storage, store.id, self.activity,
-                                                                  self.include_children, self.period):
+            for statement_id, seq, facts, when in _statements(self.storage, store.id, self.activity,
+                                                              self.include_children, self.period):
                 self.scanned += 1
-                activity = statement["object"]["id"]
-                for key, agent in learners(statement["actor"]):
+                activity = facts.activity
+                for key, identifier, name in facts.learners:
                     entry = found.get((key, activity))
                     if entry is None:
-                        entry = found[(key, activity)] = CompletionLine(store, key, agent,
+                        entry = found[(key, activity)] = CompletionLine(store, key, identifier, name,
                                                                         Line(activity, keep_ids=False))
-                    entry.line.add(statement_id, seq, statement, rule, when)
+                    entry.line.add(statement_id, seq, facts, when, rule)
             names = {}
             for (key, activity) in sorted(found, key=lambda pair: (pair[1] != self.activity, pair[1], pair[0])):
                 entry = found.pop((key, activity))
@@ -310,16 +276,15 @@ def history(storage, stores, since_ms, until_ms, by="month", activity=None, incl
     for store in stores:
         rule = (rules or {}).get(store.id) or load_rule(storage, store.id)
         counted = {}                 # (bucket, activity or None) -> {"completions": set, ...}
-        for statement_id, seq, statement, when in _statements(storage, store.id, activity, include_children,
-                                                                      period):
-            completes = rule.completes(statement["verb"]["id"], statement.get("result", {}))
-            outcome = rule.outcome(statement["verb"]["id"], statement.get("result", {}))
+        for _statement_id, _seq, facts, when in _statements(storage, store.id, activity, include_children, period):
+            completes = rule.completes(facts.verb, facts.completion)
+            outcome = rule.outcome(facts.verb, facts.success)
             if not completes and outcome is None:
                 continue
-            obj = statement["object"]["id"]
+            obj = facts.activity
             cell = counted.setdefault((bucket_start(when, by), obj if per == "activity" else None),
                                       {"completions": set(), "passed": set(), "failed": set()})
-            for key, _agent in learners(statement["actor"]):
+            for key, _identifier, _name in facts.learners:
                 if completes:
                     cell["completions"].add((key, obj))
                 if outcome is not None:
