@@ -112,12 +112,16 @@ class CompletionLine:
     def row(self):
         """The line as the report shows it (JSON values; times ISO 8601 UTC)."""
         line, learner = self.line, self.learner
-        return {"store": self.store.name, "learner": learner, "learner_name": learner.get("name"),
+        completed = line.completed_ms
+        return {"store": self.store.name, "learner": learner, "learner_name": self.name or None,
                 "activity": line.activity, "name": line.name, "status": self.status,
                 "first_attempt": iso(line.first_ms), "last_attempt": iso(line.last_ms),
-                "completed": iso(line.completed_ms), "passed": iso(line.passed_ms),
-                "best_scaled": line.best_scaled, "latest_scaled": line.latest_scaled, "attempts": line.attempts,
-                "duration_seconds": round(line.duration_seconds, 3), "seconds_to_complete": self.seconds_to_complete,
+                "completed": iso(completed) if completed is not None else None,
+                "passed": iso(line.passed_ms) if line.passed_ms is not None else None,
+                "best_scaled": line.best_scaled, "latest_scaled": line.latest_scaled,
+                "attempts": line.attempt_statements or len(line.registrations),
+                "duration_seconds": round(line.duration_seconds, 3),
+                "seconds_to_complete": None if completed is None else max(0, completed - line.first_ms) / 1000.0,
                 "statements": line.count, "completed_by": line.completed_by, "outcome_by": line.outcome_by}
 
 

@@ -56,7 +56,7 @@ def iso(ms):
     return _day(days) + _CLOCK[minutes] + _SECOND[rest // 1000] + _MILLI[rest % 1000]
 
 
-@dataclass
+@dataclass(slots=True)                     # a report makes one per learner and activity: millions
 class Line:
     activity: str
     name: Optional[str] = None

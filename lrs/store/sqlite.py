@@ -324,6 +324,7 @@ def _marks(count):
 _LEARNER = "learner"
 _SUCCESS = {None: 0, True: 2, False: 4}
 _FLAGS = tuple((bool(flags & 1), True if flags & 2 else False if flags & 4 else None) for flags in range(6))
+_new_facts = tuple.__new__               # a ReportFacts from a tuple of its fields, without NamedTuple's __new__
 
 
 def _facts_plan(facts):
@@ -1409,35 +1410,43 @@ class SQLiteStorage(StorageBackend):
         if more:
             rows.pop()
         facts = self._report_facts
-        return [ReportRow(pk & SEQ_MAX, statement_id, stored_ms, None if text is None else facts(text),
-                          b"" if body is None else unpack(body))
+        return [_new_facts(ReportRow, (pk & SEQ_MAX, statement_id, stored_ms, None if text is None else facts(text),
+                                       b"" if body is None else unpack(body)))
                 for pk, statement_id, stored_ms, text, body in rows], more
 
     def _report_facts(self, text):
-        """The ReportFacts of their kept text (_facts_plan); None when erased."""
+        """The ReportFacts of their kept text (_facts_plan); None when erased. A report decodes millions:
+        plain tuples and dict look-ups only, the values of the kids read once (_kid_values)."""
         if not text:
             return None
         learners, verb, activity, when, flags, scaled, duration, registration, context = orjson.loads(text)
         values = self._kid_values
-        value = values.get
-        completion, success = _FLAGS[flags]
-        return ReportFacts(
-            tuple(((value(learner[0]) or self._kid_value(learner[0])) + (learner[1] if len(learner) > 1 else None,))
-                  for learner in learners),
-            value(verb) or self._kid_value(verb), (value(activity) or self._kid_value(activity)) if activity else None,
-            when, completion, success, scaled, duration, registration,
-            tuple(value(kid) or self._kid_value(kid) for kid in context))
+        try:
+            if len(learners) == 1:                 # the usual: an Agent
+                learner = learners[0]
+                learners = (values[learner[0]] + (learner[1] if len(learner) > 1 else None,),)
+            else:
+                learners = tuple([values[learner[0]] + (learner[1] if len(learner) > 1 else None,)
+                                  for learner in learners])
+            return _new_facts(ReportFacts, (learners, values[verb], values[activity] if activity else None, when,
+                                            *_FLAGS[flags], scaled, duration, registration,
+                                            tuple([values[kid] for kid in context])))
+        except KeyError:                         # a kid not read yet: read them all, then again
+            learners = orjson.loads(text)[0]
+            for kid in [learner[0] for learner in learners] + [verb, activity] + context:
+                if kid and kid not in values:
+                    self._kid_value(kid)
+            return self._report_facts(text)
 
     def _kid_value(self, kid):
-        """The interned value of a kid of report facts (a learner's as (key, identifier)), kept once read:
-        a committed kid never changes its value."""
+        """Read and keep the interned value of a kid of report facts (a learner's as (key, identifier)): a
+        committed kid never changes its value."""
         kind, value = self._read("SELECT kind, value FROM keys WHERE kid = ?", (kid,)).fetchone()
         if kind == _LEARNER:
             value = tuple(orjson.loads(value))
         if len(self._kid_values) >= 4 * _KEY_CACHE_MAX:
             self._kid_values = {}
         self._kid_values[kid] = value
-        return value
 
     def _estimate(self, kid, params_range):
         return self._read("SELECT count(*) FROM (SELECT 1 FROM statement_keys WHERE kid = ? AND pk > ? "
