@@ -60,21 +60,18 @@ def shown(identifier, name):
 
 
 def _statements(storage, store_id, activity, include_children, period):
-    """(statement id, seq, ReportFacts, timestamp ms) of the report's statements in the period: those
-    whose object is `activity` (any Activity when None) or, with include_children, whose
-    contextActivities.parent or .grouping names it."""
+    """(ReportRow, timestamp ms) of the report's statements in the period: those whose object is `activity`
+    (any Activity when None) or, with include_children, whose contextActivities.parent or .grouping names it."""
     filters = [] if activity is None else [("related_activity" if include_children else "activity", activity)]
     bounded = period.since_ms is not None or period.until_ms is not None
-    for statement_id, seq, stored_ms, facts in scan_facts(storage, store_id, filters,
-                                                          stored_after_ms=period.stored_after_ms()):
-        if facts.activity is None:
+    for row in scan_facts(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
+        facts = row.facts
+        if facts.activity is None or (activity is not None and facts.activity != activity
+                                      and not (include_children and activity in facts.context)):
             continue
-        if activity is not None and facts.activity != activity and not (include_children
-                                                                         and activity in facts.context):
-            continue
-        when = facts.timestamp_ms or stored_ms
+        when = facts.timestamp_ms or row.stored_ms
         if not bounded or period.holds(when):
-            yield statement_id, seq, facts, when
+            yield row, when
 
 
 class CompletionLine:
@@ -202,19 +199,21 @@ class Completions:
         for store in self.stores:
             rule = (self.rules or {}).get(store.id) or load_rule(self.storage, store.id)
             found = {}
-            for statement_id, seq, facts, when in _statements(self.storage, store.id, self.activity,
-                                                              self.include_children, self.period):
+            for row, when in _statements(self.storage, store.id, self.activity, self.include_children, self.period):
                 self.scanned += 1
+                facts = row.facts
                 activity = facts.activity
                 for key, identifier, name in facts.learners:
-                    entry = found.get((key, activity))
+                    entry = found.get((activity, key))
                     if entry is None:
-                        entry = found[(key, activity)] = CompletionLine(store, key, identifier, name,
+                        entry = found[(activity, key)] = CompletionLine(store, key, identifier, name,
                                                                         Line(activity, keep_ids=False))
-                    entry.line.add(statement_id, seq, facts, when, rule)
+                    entry.line.add(row.id, row.seq, facts, when, rule)
             names = {}
-            for (key, activity) in sorted(found, key=lambda pair: (pair[1] != self.activity, pair[1], pair[0])):
-                entry = found.pop((key, activity))
+            order = sorted(found)                          # the activity's own lines first, then its children's
+            for (activity, key) in [pair for pair in order if pair[0] == self.activity] + [
+                    pair for pair in order if pair[0] != self.activity]:
+                entry = found.pop((activity, key))
                 if activity not in names:
                     names[activity] = display_name(self.storage.get_activity_definition(store.id, activity))
                 entry.line.name = names[activity]
@@ -280,9 +279,9 @@ def history(storage, stores, since_ms, until_ms, by="month", activity=None, incl
     for store in stores:
         rule = (rules or {}).get(store.id) or load_rule(storage, store.id)
         counted = {}                 # (bucket, activity or None) -> {"completions": set, ...}
-        for _statement_id, _seq, facts, when in _statements(storage, store.id, activity, include_children, period):
-            completes = rule.completes(facts.verb, facts.completion)
-            outcome = rule.outcome(facts.verb, facts.success)
+        for row, when in _statements(storage, store.id, activity, include_children, period):
+            facts = row.facts
+            completes, outcome = rule.judge(facts.verb, facts.completion, facts.success)
             if not completes and outcome is None:
                 continue
             obj = facts.activity

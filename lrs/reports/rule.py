@@ -50,6 +50,19 @@ class CompletionRule:
             return success
         return None
 
+    def judge(self, verb, completion, success):
+        """(completes, outcome) of a statement (reports judge millions of statements: kept per verb, completion
+        and success, of which there are few)."""
+        try:
+            return self._judged[verb, completion, success]
+        except KeyError:
+            judged = self._judged[verb, completion, success] = (self.completes(verb, completion),
+                                                                 self.outcome(verb, success))
+            return judged
+        except AttributeError:                  # the first judgement of this rule
+            object.__setattr__(self, "_judged", {})
+            return self.judge(verb, completion, success)
+
     def as_dict(self):
         view = {name: sorted(getattr(self, name)) for name in VERB_LISTS}
         view.update({name: getattr(self, name) for name in FLAGS})

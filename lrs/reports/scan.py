@@ -34,8 +34,8 @@ def scan(storage, store_id, filters=(), stored_after_ms=None, stored_until_ms=No
 
 
 def scan_facts(storage, store_id, filters=(), stored_after_ms=None, upto_seq=None, page=PAGE):
-    """scan's statements as (statement id, seq, stored_ms, ReportFacts), read through the store's
-    report rows: the facts kept at ingest, derived from the body for a statement stored without them."""
+    """scan's statements as lrs.store.ReportRow, read through the store's report rows: the facts kept at
+    ingest, derived from the body for a statement stored without them."""
     if upto_seq is None:
         upto_seq = storage.last_seq(store_id)
     mark = None
@@ -43,12 +43,11 @@ def scan_facts(storage, store_id, filters=(), stored_after_ms=None, upto_seq=Non
         rows, more = storage.query_report_rows(store_id, StatementQuery(
             filters=list(filters), since_ms=stored_after_ms, ascending=True, limit=page, after_seq=mark,
             max_seq=upto_seq))
-        for seq, statement_id, stored_ms, facts, body in rows:
-            if facts is None:
-                if not body:
-                    continue                  # erased (never returned: an erased statement is voided)
-                facts = report_facts(loads(body))
-            yield statement_id, seq, stored_ms, facts
+        for row in rows:
+            if row.facts is not None:
+                yield row
+            elif row.body:                    # an erased statement has neither (and is never returned: voided)
+                yield row._replace(facts=report_facts(loads(row.body)))
         if not more or not rows:
             return
         mark = rows[-1].seq

@@ -93,9 +93,9 @@ class Line:
             self.first_ms = when
         if self.last_ms is None or when > self.last_ms:
             self.last_ms = when
-        if rule.completes(verb, facts.completion) and (self.completed_ms is None or when < self.completed_ms):
+        completes, outcome = rule.judge(verb, facts.completion, facts.success)
+        if completes and (self.completed_ms is None or when < self.completed_ms):
             self.completed_ms, self.completed_by = when, statement_id
-        outcome = rule.outcome(verb, facts.success)
         if outcome is not None:
             order = (when, seq)
             if order >= self.success_at:

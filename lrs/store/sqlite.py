@@ -324,6 +324,7 @@ def _marks(count):
 _LEARNER = "learner"
 _SUCCESS = {None: 0, True: 2, False: 4}
 _FLAGS = tuple((bool(flags & 1), True if flags & 2 else False if flags & 4 else None) for flags in range(6))
+_COMPLETION, _SUCCESS_OF = tuple(flags[0] for flags in _FLAGS), tuple(flags[1] for flags in _FLAGS)
 _new_facts = tuple.__new__               # a ReportFacts from a tuple of its fields, without NamedTuple's __new__
 
 
@@ -1428,9 +1429,12 @@ class SQLiteStorage(StorageBackend):
             else:
                 learners = tuple([values[learner[0]] + (learner[1] if len(learner) > 1 else None,)
                                   for learner in learners])
-            return _new_facts(ReportFacts, (learners, values[verb], values[activity] if activity else None, when,
-                                            *_FLAGS[flags], scaled, duration, registration,
-                                            tuple([values[kid] for kid in context])))
+            count = len(context)                   # usually a parent and a grouping, or one of them
+            return _new_facts(ReportFacts, (
+                learners, values[verb], values[activity] if activity else None, when, _COMPLETION[flags],
+                _SUCCESS_OF[flags], scaled, duration, registration,
+                (values[context[0]], values[context[1]]) if count == 2 else (values[context[0]],) if count == 1
+                else tuple([values[kid] for kid in context])))
         except KeyError:                         # a kid not read yet: read them all, then again
             learners = orjson.loads(text)[0]
             for kid in [learner[0] for learner in learners] + [verb, activity] + context:
