@@ -36,18 +36,20 @@ from lrs.reports.service import ReportService  # noqa: E402
 from lrs.store import InsertBatch, StatementRecord, open_storage  # noqa: E402
 from lrs.xapi.agents import agent_key  # noqa: E402
 from lrs.xapi.keys import index_keys  # noqa: E402
+from lrs.xapi.report_facts import report_facts  # noqa: E402
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "https://lrs.example.gov", "name": "bench"}}
 
 
 def record(statement):
-    """A StatementRecord as lrs/xapi/statements.py prepares it for a valid 1.0.3 statement."""
+    """A StatementRecord as lrs/xapi/statements.py prepares it for a valid 1.0.3 statement (its report
+    facts included)."""
     statement["authority"] = AUTHORITY
     statement["version"] = "1.0.3"
     obj = statement["object"]
     target = obj["id"].lower() if obj.get("objectType") == "StatementRef" else None
     return StatementRecord(id=statement["id"].lower(), statement=statement, index_keys=index_keys(statement),
-                           ref_target=target, authority_key=agent_key(AUTHORITY))
+                           ref_target=target, authority_key=agent_key(AUTHORITY), report_facts=report_facts(statement))
 
 
 def load(storage, store_id, generator, count, batch):

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..timeutil import datetime_to_ms, format_ms
-from ..xapi.agents import agent_key, identifier_only
 from .rule import load_rule
-from .scan import CLOCK_SKEW_MS, loads, scan
-from .transcript import Line, display_name, iso, timestamp_ms
+from .scan import CLOCK_SKEW_MS, scan_facts
+from .transcript import Line, display_name, iso
 
 STATUSES = ("passed", "failed", "completed", "in progress")
 COMPLETION_COLUMNS = ("store", "learner", "learner_name", "activity", "name", "status", "first_attempt",
@@ -52,81 +51,45 @@ class Period:
         return None if self.since_ms is None else max(0, self.since_ms - CLOCK_SKEW_MS)
 
 
-def learners(actor):
-    """[(agent key, Agent)] a statement of this actor counts for."""
-    if actor.get("objectType") != "Group":
-        key = agent_key(actor)
-        return ((key, actor),) if key else ()
-    members = actor.get("member")
-    if not members:
-        key = agent_key(actor)
-        return ((key, actor),) if key else ()
-    return [(key, member) for key, member in ((agent_key(member), member) for member in members) if key]
-
-
-def shown(agent):
+def shown(identifier, name):
     """The learner as a report shows it: the identifier and the name."""
-    view = identifier_only(agent)
-    view.pop("objectType", None)
-    if agent.get("name"):
-        view["name"] = agent["name"]
+    view = dict(identifier)
+    if name:
+        view["name"] = name
     return view
 
 
-def names_as_parent_or_grouping(statement, activity):
-    """True when the statement's contextActivities.parent or .grouping names `activity`."""
-    lists = statement.get("context", {}).get("contextActivities")
-    if lists:
-        for name in ("parent", "grouping"):
-            for listed in lists.get(name, ()):
-                if listed["id"] == activity:
-                    return True
-    return False
-
-
-def reported_activity(statement, activity, include_children):
-    """The id of the statement's object when the statement belongs to the report of `activity`."""
-    obj = statement["object"]
-    if obj.get("objectType", "Activity") != "Activity":
-        return None
-    if obj["id"] == activity or (include_children and names_as_parent_or_grouping(statement, activity)):
-        return obj["id"]
-    return None
-
-
 def _statements(storage, store_id, activity, include_children, period):
-    """(statement id, seq, statement JSON, timestamp ms) of the report's statements in the period: those
-    of `activity` (every statement about an activity when None)."""
+    """(ReportRow, timestamp ms) of the report's statements in the period: those whose object is `activity`
+    (any Activity when None) or, with include_children, whose contextActivities.parent or .grouping names it."""
     filters = [] if activity is None else [("related_activity" if include_children else "activity", activity)]
     bounded = period.since_ms is not None or period.until_ms is not None
-    for stored in scan(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
-        statement = loads(stored.body)
-        if activity is None:
-            if statement["object"].get("objectType", "Activity") != "Activity":
-                continue
-        elif reported_activity(statement, activity, include_children) is None:
+    for row in scan_facts(storage, store_id, filters, stored_after_ms=period.stored_after_ms()):
+        facts = row.facts
+        if facts.activity is None or (activity is not None and facts.activity != activity
+                                      and not (include_children and activity in facts.context)):
             continue
-        when = timestamp_ms(statement.get("timestamp")) or stored.stored_ms
+        when = facts.timestamp_ms or row.stored_ms
         if not bounded or period.holds(when):
-            yield stored.id, stored.seq, statement, when
+            yield row, when
 
 
 class CompletionLine:
-    """One learner's line of the report. `agent` is the Agent as the statements name it; `learner`, the
-    learner as the report shows it, and `row()` are made only for the lines shown (the summary needs
-    neither)."""
+    """One learner's line of the report. `identifier` and `name` are the learner's as the first of its
+    statements names it; `learner`, the learner as the report shows it, and `row()` are made only for the
+    lines shown (the summary needs neither)."""
 
-    __slots__ = ("store", "learner_key", "agent", "line")
+    __slots__ = ("store", "learner_key", "identifier", "name", "line")
 
-    def __init__(self, store, learner_key, agent, line):
+    def __init__(self, store, learner_key, identifier, name, line):
         self.store = store               # StoreInfo
         self.learner_key = learner_key
-        self.agent = agent
+        self.identifier, self.name = identifier, name
         self.line = line                 # Line
 
     @property
     def learner(self):
-        return shown(self.agent)
+        return shown(self.identifier, self.name)
 
     @property
     def status(self):
@@ -145,13 +108,17 @@ class CompletionLine:
 
     def row(self):
         """The line as the report shows it (JSON values; times ISO 8601 UTC)."""
-        line, learner = self.line, shown(self.agent)
-        return {"store": self.store.name, "learner": learner, "learner_name": learner.get("name"),
+        line, learner = self.line, self.learner
+        completed = line.completed_ms
+        return {"store": self.store.name, "learner": learner, "learner_name": self.name or None,
                 "activity": line.activity, "name": line.name, "status": self.status,
                 "first_attempt": iso(line.first_ms), "last_attempt": iso(line.last_ms),
-                "completed": iso(line.completed_ms), "passed": iso(line.passed_ms),
-                "best_scaled": line.best_scaled, "latest_scaled": line.latest_scaled, "attempts": line.attempts,
-                "duration_seconds": round(line.duration_seconds, 3), "seconds_to_complete": self.seconds_to_complete,
+                "completed": iso(completed) if completed is not None else None,
+                "passed": iso(line.passed_ms) if line.passed_ms is not None else None,
+                "best_scaled": line.best_scaled, "latest_scaled": line.latest_scaled,
+                "attempts": line.attempt_statements or len(line.registrations),
+                "duration_seconds": round(line.duration_seconds, 3),
+                "seconds_to_complete": None if completed is None else max(0, completed - line.first_ms) / 1000.0,
                 "statements": line.count, "completed_by": line.completed_by, "outcome_by": line.outcome_by}
 
 
@@ -232,19 +199,21 @@ class Completions:
         for store in self.stores:
             rule = (self.rules or {}).get(store.id) or load_rule(self.storage, store.id)
             found = {}
-            for statement_id, seq, statement, when in _statements(self.storage, store.id, self.activity,
-                                                                  self.include_children, self.period):
+            for row, when in _statements(self.storage, store.id, self.activity, self.include_children, self.period):
                 self.scanned += 1
-                activity = statement["object"]["id"]
-                for key, agent in learners(statement["actor"]):
-                    entry = found.get((key, activity))
+                facts = row.facts
+                activity = facts.activity
+                for key, identifier, name in facts.learners:
+                    entry = found.get((activity, key))
                     if entry is None:
-                        entry = found[(key, activity)] = CompletionLine(store, key, agent,
+                        entry = found[(activity, key)] = CompletionLine(store, key, identifier, name,
                                                                         Line(activity, keep_ids=False))
-                    entry.line.add(statement_id, seq, statement, rule, when)
+                    entry.line.add(row.id, row.seq, facts, when, rule)
             names = {}
-            for (key, activity) in sorted(found, key=lambda pair: (pair[1] != self.activity, pair[1], pair[0])):
-                entry = found.pop((key, activity))
+            order = sorted(found)                          # the activity's own lines first, then its children's
+            for (activity, key) in [pair for pair in order if pair[0] == self.activity] + [
+                    pair for pair in order if pair[0] != self.activity]:
+                entry = found.pop((activity, key))
                 if activity not in names:
                     names[activity] = display_name(self.storage.get_activity_definition(store.id, activity))
                 entry.line.name = names[activity]
@@ -310,16 +279,15 @@ def history(storage, stores, since_ms, until_ms, by="month", activity=None, incl
     for store in stores:
         rule = (rules or {}).get(store.id) or load_rule(storage, store.id)
         counted = {}                 # (bucket, activity or None) -> {"completions": set, ...}
-        for statement_id, seq, statement, when in _statements(storage, store.id, activity, include_children,
-                                                                      period):
-            completes = rule.completes(statement["verb"]["id"], statement.get("result", {}))
-            outcome = rule.outcome(statement["verb"]["id"], statement.get("result", {}))
+        for row, when in _statements(storage, store.id, activity, include_children, period):
+            facts = row.facts
+            completes, outcome = rule.judge(facts.verb, facts.completion, facts.success)
             if not completes and outcome is None:
                 continue
-            obj = statement["object"]["id"]
+            obj = facts.activity
             cell = counted.setdefault((bucket_start(when, by), obj if per == "activity" else None),
                                       {"completions": set(), "passed": set(), "failed": set()})
-            for key, _agent in learners(statement["actor"]):
+            for key, _identifier, _name in facts.learners:
                 if completes:
                     cell["completions"].add((key, obj))
                 if outcome is not None:

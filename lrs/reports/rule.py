@@ -11,7 +11,8 @@ JSON of CompletionRule.as_dict(); a store without one uses DEFAULT_RULE:
   result_success      result.success true/false is a success/failure too (default true)
 
 Voided statements never count: the store's queries never return them. The rule reads only the
-verb id and result, which xAPI 1.0.3 and 2.0 statements share.
+verb id and result (of the statement's lrs.store.ReportFacts), which xAPI 1.0.3 and 2.0
+statements share.
 """
 import json
 from dataclasses import dataclass
@@ -34,19 +35,33 @@ class CompletionRule:
     result_completion: bool = True
     result_success: bool = True
 
-    def completes(self, verb, result):
-        """True when a statement of this verb and result is a completion."""
-        return verb in self.completion_verbs or (self.result_completion and result.get("completion") is True)
+    def completes(self, verb, completion):
+        """True when a statement of this verb is a completion (`completion`: its result.completion is true)."""
+        return verb in self.completion_verbs or (self.result_completion and completion)
 
-    def outcome(self, verb, result):
-        """True (success), False (failure) or None (the statement states no outcome)."""
+    def outcome(self, verb, success):
+        """True (success), False (failure) or None (the statement states no outcome); `success`: its
+        result.success when a boolean, else None."""
         if verb in self.success_verbs:
             return True
         if verb in self.failure_verbs:
             return False
-        if self.result_success and isinstance(result.get("success"), bool):
-            return result["success"]
+        if self.result_success and success is not None:
+            return success
         return None
+
+    def judge(self, verb, completion, success):
+        """(completes, outcome) of a statement (reports judge millions of statements: kept per verb, completion
+        and success, of which there are few)."""
+        try:
+            return self._judged[verb, completion, success]
+        except KeyError:
+            judged = self._judged[verb, completion, success] = (self.completes(verb, completion),
+                                                                 self.outcome(verb, success))
+            return judged
+        except AttributeError:                  # the first judgement of this rule
+            object.__setattr__(self, "_judged", {})
+            return self.judge(verb, completion, success)
 
     def as_dict(self):
         view = {name: sorted(getattr(self, name)) for name in VERB_LISTS}

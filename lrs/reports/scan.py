@@ -6,6 +6,7 @@ import json
 import orjson
 
 from ..store import StatementQuery
+from ..xapi.report_facts import report_facts
 
 PAGE = 2000
 # A report period selects statements by `timestamp` (when the learner did it), but the store reads
@@ -30,6 +31,26 @@ def scan(storage, store_id, filters=(), stored_after_ms=None, stored_until_ms=No
         if not found.more or not found.statements:
             return
         mark = found.statements[-1].seq
+
+
+def scan_facts(storage, store_id, filters=(), stored_after_ms=None, upto_seq=None, page=PAGE):
+    """scan's statements as lrs.store.ReportRow, read through the store's report rows: the facts kept at
+    ingest, derived from the body for a statement stored without them."""
+    if upto_seq is None:
+        upto_seq = storage.last_seq(store_id)
+    mark = None
+    while True:
+        rows, more = storage.query_report_rows(store_id, StatementQuery(
+            filters=list(filters), since_ms=stored_after_ms, ascending=True, limit=page, after_seq=mark,
+            max_seq=upto_seq))
+        for row in rows:
+            if row.facts is not None:
+                yield row
+            elif row.body:                    # an erased statement has neither (and is never returned: voided)
+                yield row._replace(facts=report_facts(loads(row.body)))
+        if not more or not rows:
+            return
+        mark = rows[-1].seq
 
 
 def merged(*streams):

@@ -6,6 +6,7 @@ and those an administrator granted the credential (AdminService.set_report_grant
 Bad parameters are 400 with a message, checked before the first byte is sent."""
 import csv
 import io
+from itertools import islice
 
 import orjson
 
@@ -64,13 +65,18 @@ def _dumps(value):
     return orjson.dumps(value).decode("utf-8")        # compact, UTF-8 as is: json.dumps's output, faster
 
 
-def _json_document(head, name, rows, tail=None):
-    """A JSON object streamed: the fields of `head`, then `name`: the rows one by one, then the fields
+def _json_document(head, name, rows, tail=None, chunk=64):
+    """A JSON object streamed: the fields of `head`, then `name`: the rows `chunk` at a time, then the fields
     `tail()` returns once the rows are done (a summary)."""
     opening = _dumps(head)
     yield opening[:-1] + ("," if head else "") + _dumps(name) + ":["
-    for number, row in enumerate(rows):
-        yield ("," if number else "") + _dumps(row)
+    rows, separator = iter(rows), ""
+    while True:
+        some = list(islice(rows, chunk))
+        if not some:
+            break
+        yield separator + _dumps(some)[1:-1]
+        separator = ","
     closing = _dumps(tail()) if tail else "{}"
     yield "]" + ("," + closing[1:] if closing != "{}" else "}")
 

@@ -19,28 +19,20 @@ never return them), xAPI 1.0.3 and 2.0 statements alike. Times are the statement
                                 as one)
   statements                    the ids of every statement the line stands on, in store order
 """
-import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from typing import Optional
 
-import schemas
-from schemas.versions import SUPPORTED_VERSIONS
-
-from ..timeutil import datetime_to_ms, format_ms
+from ..timeutil import format_ms
 from ..xapi.agents import actor_keys
+from ..xapi.report_facts import duration_seconds, report_facts  # noqa: F401  (duration_seconds: the reports' own)
 from .rule import ADL, DEFAULT_RULE
 from .scan import loads, merged, scan
 
 ATTEMPT_VERBS = {ADL + "attempted", ADL + "launched", ADL + "initialized"}
 VOIDED = ADL + "voided"
-_NO_RESULT = {}                           # read only: what .get("result") gives without one
 COLUMNS = ("activity", "name", "first_attempt", "last_attempt", "completed", "success", "best_scaled",
            "latest_scaled", "duration_seconds", "attempts", "statements")
-_DURATION = re.compile(r"^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?"
-                       r"(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
-_DURATION_UNITS = (604800, 86400, 3600, 60, 1)
 
 
 @lru_cache(maxsize=4096)
@@ -64,32 +56,7 @@ def iso(ms):
     return _day(days) + _CLOCK[minutes] + _SECOND[rest // 1000] + _MILLI[rest % 1000]
 
 
-@lru_cache(maxsize=65536)                  # reports read millions of durations; far fewer distinct ones
-def duration_seconds(text):
-    """Seconds of an ISO 8601 duration as xAPI allows it (PnW, PnDTnHnMnS); 0 when unreadable."""
-    match = _DURATION.match(text or "")
-    if not match:
-        return 0.0
-    return sum(float(value) * unit for value, unit in zip(match.groups(), _DURATION_UNITS) if value)
-
-
-def timestamp_ms(text):
-    """Milliseconds of a stored statement's timestamp (any supported version's syntax); None if unreadable."""
-    try:                                       # the common forms, fast; the stored text was validated
-        moment = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        moment = None
-    if moment is not None and moment.tzinfo is not None:
-        return datetime_to_ms(moment)
-    for version in SUPPORTED_VERSIONS:         # a stored statement met the syntax of its own version
-        try:
-            return schemas.parse_timestamp(text, version)
-        except schemas.XAPIValidationError:
-            continue
-    return None
-
-
-@dataclass
+@dataclass(slots=True)                     # a report makes one per learner and activity: millions
 class Line:
     activity: str
     name: Optional[str] = None
@@ -116,12 +83,9 @@ class Line:
     def attempts(self):
         return self.attempt_statements or len(self.registrations)
 
-    def add(self, statement_id, seq, statement, rule=DEFAULT_RULE, when=None):
-        """Count one of the learner's statements (`when`: its timestamp in ms, read when None)."""
-        if when is None:
-            when = timestamp_ms(statement.get("timestamp")) or 0
-        verb = statement["verb"]["id"]
-        result = statement.get("result", _NO_RESULT)
+    def add(self, statement_id, seq, facts, when, rule=DEFAULT_RULE):
+        """Count one of the learner's statements: its ReportFacts, `when` its time in ms."""
+        verb = facts.verb
         self.count += 1
         if self.keep_ids:
             self.statements.append(statement_id)
@@ -129,9 +93,9 @@ class Line:
             self.first_ms = when
         if self.last_ms is None or when > self.last_ms:
             self.last_ms = when
-        if rule.completes(verb, result) and (self.completed_ms is None or when < self.completed_ms):
+        completes, outcome = rule.judge(verb, facts.completion, facts.success)
+        if completes and (self.completed_ms is None or when < self.completed_ms):
             self.completed_ms, self.completed_by = when, statement_id
-        outcome = rule.outcome(verb, result)
         if outcome is not None:
             order = (when, seq)
             if order >= self.success_at:
@@ -141,21 +105,19 @@ class Line:
                     self.passed_ms = when
             else:
                 self.failures += 1
-        if result:
-            score = result.get("score")
-            scaled = score.get("scaled") if score is not None else None
-            if scaled is not None:
-                if self.best_scaled is None or scaled > self.best_scaled:
-                    self.best_scaled = scaled
-                order = (when, seq)
-                if order >= self.latest_at:
-                    self.latest_scaled, self.latest_at = scaled, order
-            if "duration" in result:
-                self.duration_seconds += duration_seconds(result["duration"])
+        scaled = facts.scaled
+        if scaled is not None:
+            if self.best_scaled is None or scaled > self.best_scaled:
+                self.best_scaled = scaled
+            order = (when, seq)
+            if order >= self.latest_at:
+                self.latest_scaled, self.latest_at = scaled, order
+        if facts.duration:
+            self.duration_seconds += facts.duration
         if verb in ATTEMPT_VERBS:
             self.attempt_statements += 1
         elif not self.attempt_statements:       # distinct registrations count only without attempt verbs
-            self.registrations.add(statement.get("context", _NO_RESULT).get("registration", "").lower())
+            self.registrations.add(facts.registration)
 
     def row(self):
         """The line as the report shows it (JSON values; times as ISO 8601 UTC)."""
@@ -182,13 +144,13 @@ def transcript(storage, store_id, learner_keys, rule=DEFAULT_RULE, as_of_ms=None
     lines = {}
     for stored in merged(*scans):
         statement = loads(stored.body)
-        obj = statement["object"]
-        if obj.get("objectType", "Activity") != "Activity" or keys.isdisjoint(actor_keys(statement["actor"])):
+        facts = report_facts(statement)
+        if facts.activity is None or keys.isdisjoint(actor_keys(statement["actor"])):
             continue
-        line = lines.get(obj["id"])
+        line = lines.get(facts.activity)
         if line is None:
-            line = lines[obj["id"]] = Line(obj["id"])
-        line.add(stored.id, stored.seq, statement, rule)
+            line = lines[facts.activity] = Line(facts.activity)
+        line.add(stored.id, stored.seq, facts, facts.timestamp_ms or 0, rule)
     for line in lines.values():
         line.name = display_name(storage.get_activity_definition(store_id, line.activity))
     return sorted(lines.values(), key=lambda line: (line.first_ms, line.activity))

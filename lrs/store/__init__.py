@@ -16,6 +16,8 @@ from .base import (  # noqa: F401  (re-exported: the public vocabulary of the st
     InsertBatch,
     OutboxEntry,
     PullCursor,
+    ReportFacts,
+    ReportRow,
     StatementPage,
     StatementQuery,
     StatementRecord,

@@ -18,7 +18,7 @@ neither. No act is chained when nothing changed (a method answering False).
 """
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from .chain import ChainEntry
 
@@ -61,6 +61,35 @@ class StoreUsage:
 
 # --- statements -----------------------------------------------------------------------
 
+class ReportFacts(NamedTuple):
+    """What the reports (issue 13, lrs/reports) read of a statement, computed once at write time by
+    the service layer (lrs/xapi/report_facts.py), so that a report reads these few values instead
+    of inflating and parsing every statement it scans. The store keeps them as compactly as it can
+    (SQLite: interned ids of the `keys` table) and gives them back as this tuple; an erasure blanks
+    them with the statement's content."""
+
+    learners: tuple               # ((agent key, identifier as dict, name or None), ...) it counts for
+    verb: str                     # verb id
+    activity: Optional[str]       # the object's id when the object is an Activity, else None
+    timestamp_ms: Optional[int]   # the timestamp; None when the store sets it from `stored` (TIME-9)
+    completion: bool              # result.completion is true
+    success: Optional[bool]       # result.success, when a boolean
+    scaled: object                # result.score.scaled (int or float, as sent) or None
+    duration: float               # seconds of result.duration (0 without one)
+    registration: str             # context.registration, lower-case ("" without one)
+    context: tuple                # ids of contextActivities.parent and .grouping
+
+
+class ReportRow(NamedTuple):
+    """A statement as a report scans it (StorageBackend.query_report_rows)."""
+
+    seq: int
+    id: str
+    stored_ms: int
+    facts: Optional[ReportFacts]  # None: stored without them (before they were kept); see body
+    body: bytes = b""             # the JSON, only when facts is None
+
+
 @dataclass
 class StatementRecord:
     """One statement to insert, prepared by the service layer.
@@ -89,6 +118,7 @@ class StatementRecord:
     authority_key: str = ""               # opaque; statements/read/mine filters on it
     timestamp_from_stored: bool = False
     attachment_hashes: list = field(default_factory=list)   # sha2 values whose data it holds
+    report_facts: Optional[ReportFacts] = None   # None: the reports read the body instead
 
 
 @dataclass
@@ -337,6 +367,14 @@ class StorageBackend(ABC):
 
     @abstractmethod
     def query_statements(self, store_id, query: StatementQuery) -> StatementPage: ...
+
+    def query_report_rows(self, store_id, query: StatementQuery) -> tuple:
+        """(rows, more): query_statements's statements as [ReportRow], each with the ReportFacts
+        kept at ingest (or, for a statement stored without them, its body). What the reports scan:
+        a backend that keeps the facts reads them without the bodies."""
+        page = self.query_statements(store_id, query)
+        return [ReportRow(stored.seq, stored.id, stored.stored_ms, None, stored.body)
+                for stored in page.statements], page.more
 
     @abstractmethod
     def committed_order(self, store_id) -> tuple:

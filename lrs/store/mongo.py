@@ -13,7 +13,9 @@ and the counter, read outside a transaction, is the newest committed batch (Cons
 Collections (`_id` prefixed by the store id, so the primary index keeps stores apart):
   statements   seq, stored_ms, voided, voiding, auth, groups [{g: origin seq, k: ["kind|value"]}]
                (QRY-13, QRY-24: a query matches {groups: {$elemMatch: {k: {$all: filters}}}}),
-               ref / void (StatementRef / voided target, to find later arrivals), body (the JSON)
+               ref / void (StatementRef / voided target, to find later arrivals), body (the JSON),
+               facts (lrs.store.ReportFacts as an array, what the reports read; absent for
+               statements stored before they were kept, '' once erased)
   attachments  metadata per hash; the data in `attachment_chunks`, CHUNK_BYTES per document,
                so no document nears MongoDB's 16 MiB limit
   chain        the audit chain (issue 13, lrs/store/chain.py): one document per entry, {store, n,
@@ -47,7 +49,8 @@ from pymongo.write_concern import WriteConcern
 
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
-from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
+from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, ReportFacts,
+                   ReportRow, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
 from .chain import DOCUMENT_KINDS, STATEMENT_KINDS, ChainEntry, ChainHead, Checkpoint, document_key, key_digest
 from .rules import (BatchTransaction, ChainTransaction, backfill_chain, chain_documents, check_commit_deadline,
@@ -77,6 +80,18 @@ def _outbox_id(rule_id, seq):
 
 def _dumps(value):
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _facts_doc(facts):
+    """ReportFacts as kept: an array of their fields (learners as [key, identifier, name] arrays)."""
+    return [[list(learner) for learner in facts.learners]] + list(facts[1:-1]) + [list(facts.context)]
+
+
+def _facts(kept):
+    """The ReportFacts of their kept array; None when erased."""
+    if not kept:
+        return None
+    return ReportFacts(tuple(tuple(learner) for learner in kept[0]), *kept[1:-1], tuple(kept[-1]))
 
 
 def _guarded(method):
@@ -130,6 +145,8 @@ class _Batch(BatchTransaction, ChainTransaction):
                 doc["ref"] = record.ref_target.lower()
             if record.void_target:
                 doc["void"] = record.void_target.lower()
+            if record.report_facts is not None:
+                doc["facts"] = _facts_doc(record.report_facts)
             docs.append(doc)
         self.db.statements.insert_many(docs, ordered=True, session=self.s)
 
@@ -246,7 +263,8 @@ class _Batch(BatchTransaction, ChainTransaction):
     def erase_statements(self, ids, erasure_n):
         if ids:
             self.db.statements.update_many({"_id": {"$in": [self._id(i) for i in ids]}},
-                                           {"$set": {"body": b"", "voided": True, "erased": erasure_n, "groups": []}},
+                                           {"$set": {"body": b"", "voided": True, "erased": erasure_n, "groups": [],
+                                                     "facts": ""}},
                                            session=self.s)
 
     def drop_groups(self, statement_id, origins):
@@ -704,6 +722,22 @@ class MongoStorage(StorageBackend):
                                             limit=limit + 1 if limit is not None else 0))
         more = limit is not None and len(docs) > limit
         return StatementPage(statements=[self._stored(d, False) for d in docs[:limit]], more=more)
+
+    @_guarded
+    def query_report_rows(self, store_id, query):
+        plan = self.query_plan(store_id, query)
+        if plan is None:
+            return [], False
+        limit = query.limit if query.limit and query.limit > 0 else None
+        docs = list(self.db.statements.find(plan[0], {"_id": 0, "id": 1, "seq": 1, "stored_ms": 1, "facts": 1},
+                                            sort=plan[1], limit=limit + 1 if limit is not None else 0))
+        more = limit is not None and len(docs) > limit
+        docs = docs[:limit]
+        without = ["%s/%s" % (store_id, doc["id"]) for doc in docs if "facts" not in doc]
+        bodies = {doc["id"]: bytes(doc["body"]) for doc in self.db.statements.find(
+            {"_id": {"$in": without}}, {"_id": 0, "id": 1, "body": 1})} if without else {}
+        return [ReportRow(doc["seq"], doc["id"], doc["stored_ms"], _facts(doc["facts"]) if "facts" in doc else None,
+                          bodies.get(doc["id"], b"")) for doc in docs], more
 
     # --- activities, agents, attachments -----------------------------------------------
 

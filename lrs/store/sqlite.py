@@ -58,7 +58,8 @@ import orjson
 
 from ..errors import StorageUnavailable
 from ..timeutil import now_ms
-from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, StatementPage,
+from .base import (Credential, Document, ForwardingCounts, ForwardingRule, OutboxEntry, PullCursor, ReportFacts,
+                   ReportRow, StatementPage,
                    StorageBackend, StoredStatement, StoreInfo, StoreUsage, credential_changes)
 from .chain import DOCUMENT_KINDS, ChainEntry, ChainHead, Checkpoint, document_key, key_digest
 from .rules import (BatchTransaction, ChainTransaction, backfill_chain, chain_documents, check_commit_deadline,
@@ -282,6 +283,13 @@ MIGRATIONS = [
         # JSON bodies of earlier versions are read as they are. No table changes: the version
         # makes an older LRS refuse the file instead of failing on bodies it cannot read.
     ],
+    [
+        # reports (issue 13): what the reports read of each statement (lrs.store.ReportFacts), kept
+        # at ingest as a short JSON array of interned key ids (_facts_text), so that a report scans
+        # these instead of inflating and parsing bodies. NULL for the statements stored before
+        # (the reports derive the facts from their bodies); '' once erased.
+        "ALTER TABLE statements ADD COLUMN report_facts TEXT",
+    ],
 ]
 
 _LOCK_ERRORS = ("locked", "busy", "disk i/o", "unable to open", "readonly", "disk is full")
@@ -312,6 +320,29 @@ def _kinds(namespaced, mask):
 
 def _marks(count):
     return ",".join("?" * count)
+
+
+# Report facts (lrs.store.ReportFacts) as kept: the JSON array
+#   [[[learner kid, name?], ...], verb kid, activity kid or 0, timestamp ms or null, flags, scaled,
+#    duration, registration, [parent and grouping activity kids]]
+# with flags = completion | 2 if success is true | 4 if success is false. A learner is interned as the
+# JSON [agent key, identifier] under _LEARNER; its name is kept in the facts (an erasure blanks them).
+_LEARNER = "learner"
+_SUCCESS = {None: 0, True: 2, False: 4}
+_FLAGS = tuple((bool(flags & 1), True if flags & 2 else False if flags & 4 else None) for flags in range(6))
+_COMPLETION, _SUCCESS_OF = tuple(flags[0] for flags in _FLAGS), tuple(flags[1] for flags in _FLAGS)
+_new_facts = tuple.__new__               # a ReportFacts from a tuple of its fields, without NamedTuple's __new__
+
+
+def _facts_plan(facts):
+    """What _facts_text needs of a ReportFacts (or None), computed before the write lock."""
+    if facts is None:
+        return None
+    learners = [((_LEARNER, orjson.dumps([key, identifier]).decode("utf-8")), [name] if name else [])
+                for key, identifier, name in facts.learners]
+    return (learners, facts.verb, facts.activity,
+            [facts.timestamp_ms, int(facts.completion) | _SUCCESS[facts.success], facts.scaled, facts.duration,
+             facts.registration], facts.context)
 
 
 def _translated(method):
@@ -376,22 +407,33 @@ class _Batch(BatchTransaction, ChainTransaction):
         for statement in statements:
             pk = base | statement.seq
             record = statement.record
-            prepared_keys, packer = statement.prepared
+            prepared_keys, packer, plan = statement.prepared
             keys = [[kid or self._kid(namespace, value), mask] for namespace, value, mask, kid in prepared_keys]
             key_rows += [(kid, pk, pk, mask) for kid, mask in keys]
             auth = self._kid(_AUTHORITY, record.authority_key or "")
             rows.append((pk, self.sid, statement.id, statement.stored_ms, int(statement.is_voiding), auth,
-                         orjson.dumps([[pk, keys]]).decode("ascii"), packer.finish(statement.body)))
+                         orjson.dumps([[pk, keys]]).decode("ascii"), packer.finish(statement.body),
+                         self._facts_text(plan)))
             if record.ref_target:
                 refs.append((self.sid, record.ref_target.lower(), pk))
             if record.void_target:
                 voids.append((self.sid, record.void_target.lower(), pk))
         self.conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
-                              "groups, body) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)", rows)
+                              "groups, body, report_facts) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)", rows)
         self.conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
                               key_rows)
         self.conn.executemany("INSERT OR IGNORE INTO statement_refs (sid, target, pk) VALUES (?, ?, ?)", refs)
         self.conn.executemany("INSERT OR IGNORE INTO statement_voids (sid, target, pk) VALUES (?, ?, ?)", voids)
+
+    def _facts_text(self, plan):
+        """The report facts as kept (see _facts_plan), or None."""
+        if plan is None:
+            return None
+        learners, verb, activity, values, context = plan
+        kid = self._kid
+        return orjson.dumps([[[kid(*pair)] + name for pair, name in learners], kid("verb", verb),
+                             kid("activity", activity) if activity is not None else 0, *values,
+                             [kid("activity", listed) for listed in context]]).decode("utf-8")
 
     def voiding_targets_among(self, ids):
         return self._ids_among("SELECT DISTINCT target FROM statement_voids WHERE sid = ? AND target IN (%s)",
@@ -535,7 +577,8 @@ class _Batch(BatchTransaction, ChainTransaction):
                                      % _marks(len(chunk)), [self.sid] + chunk).fetchall()
             for pk, groups in rows:
                 self._drop_keys(pk, json.loads(groups))
-            self.conn.executemany("UPDATE statements SET body = ?, voided = 1, erased = ?, groups = '[]' WHERE pk = ?",
+            self.conn.executemany("UPDATE statements SET body = ?, voided = 1, erased = ?, groups = '[]', "
+                                  "report_facts = '' WHERE pk = ?",
                                   [(b"", erasure_n, pk) for pk, _ in rows])
 
     def drop_groups(self, statement_id, origins):
@@ -632,6 +675,7 @@ class SQLiteStorage(StorageBackend):
         self._sids = {}                   # public store id -> sid (stores are never deleted)
         self._kids = {}                   # (namespace, value) -> kid, committed ones only
         self._old_kids = {}               # the previous generation (a cheap approximate LRU)
+        self._kid_values = {}             # kid -> value (learners: (key, identifier)) for report facts
         self._writer_pid = None           # the process that made the two below
         self._writer_lock = None          # serialises writers of this process
         self._writer_fd = None            # flock()ed across processes; None: busy timeout only
@@ -1147,7 +1191,7 @@ class SQLiteStorage(StorageBackend):
         keys = [(namespace, value, mask, kids.get((namespace, value)) or old_kids.get((namespace, value)) or 0)
                 for (namespace, value), mask in values.items()]
         head = prepare_body(record)
-        return head, (keys, Packer(head.encode("utf-8")))
+        return head, (keys, Packer(head.encode("utf-8")), _facts_plan(record.report_facts))
 
     # --- statements: reading -----------------------------------------------------------
 
@@ -1294,16 +1338,26 @@ class SQLiteStorage(StorageBackend):
 
     @_translated
     def query_statements(self, store_id, query):
-        empty = StatementPage(statements=[], more=False)
+        statements, limit = [], query.limit if query.limit and query.limit > 0 else None
+        for pk, statement_id, stored_ms, voiding, body in self._matching(store_id, query, "s.voiding, s.body"):
+            if len(statements) == limit:
+                return StatementPage(statements=statements, more=True)
+            statements.append(StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
+                                              voided=False, is_voiding=bool(voiding), body=unpack(body)))
+        return StatementPage(statements=statements, more=False)
+
+    def _matching(self, store_id, query, columns):
+        """(pk, id, stored_ms, *columns) of the statements matching the query, in its order, each once,
+        query.limit + 1 at most (the last says there are more); `columns` of `statements s`."""
         sid = self._sid(store_id)
         if sid is None:
-            return empty
+            return
         bounds = seq_bounds(query, lambda ms: self._seq_at_or_before(sid, ms))
         if bounds is None:
-            return empty
+            return
         low, high = bounds[0], min(SEQ_MAX, bounds[1] if bounds[1] is not None else SEQ_MAX)
         if low >= high:
-            return empty
+            return
         base = sid << SEQ_BITS
         params_range = [base | low, base | high]       # pk > ? AND pk <= ?
         order = "ASC" if query.ascending else "DESC"
@@ -1311,49 +1365,99 @@ class SQLiteStorage(StorageBackend):
         if query.authority_key is not None:                                      # SCOPE-2
             auth = self._lookup_kid(_AUTHORITY, query.authority_key)
             if auth is None:
-                return empty
+                return
             auth_sql, auth_params = " AND s.auth = ?", [auth]
         wanted = {}                             # kid -> bits that must all be set in one row
         for kind, value in query.filters:
             namespace, bit = _namespace(kind)
             kid = self._lookup_kid(namespace, value)
             if kid is None:
-                return empty
+                return
             wanted[kid] = wanted.get(kid, 0) | bit
         kids = list(wanted)
         if not kids:
             cursor = self._read(
-                "SELECT s.pk, s.id, s.stored_ms, s.voiding, s.body FROM statements s "
+                "SELECT s.pk, s.id, s.stored_ms, %s FROM statements s "
                 "WHERE s.pk > ? AND s.pk <= ? AND s.voided = 0%s ORDER BY s.pk %s"
-                % (auth_sql, order), params_range + auth_params)
+                % (columns, auth_sql, order), params_range + auth_params)
         else:
             if len(kids) > 1:
                 counts = {kid: self._estimate(kid, params_range) for kid in kids}
                 if not all(counts.values()):
-                    return empty
+                    return
                 kids.sort(key=counts.get)             # drive from the most selective filter
             probes = "".join(" AND EXISTS (SELECT 1 FROM statement_keys k%d WHERE k%d.kid = ? "
                              "AND k%d.pk = k0.pk AND k%d.grp = k0.grp AND k%d.mask & ? = ?)" % ((n,) * 5)
                              for n in range(1, len(kids)))
             probe_params = [p for kid in kids[1:] for p in (kid, wanted[kid], wanted[kid])]
             cursor = self._read(
-                "SELECT k0.pk, s.id, s.stored_ms, s.voiding, s.body "
+                "SELECT k0.pk, s.id, s.stored_ms, %s "
                 "FROM statement_keys k0 CROSS JOIN statements s ON s.pk = k0.pk "
                 "WHERE k0.kid = ? AND k0.pk > ? AND k0.pk <= ? AND k0.mask & ? = ? AND s.voided = 0%s%s "
-                "ORDER BY k0.pk %s" % (auth_sql, probes, order),
+                "ORDER BY k0.pk %s" % (columns, auth_sql, probes, order),
                 [kids[0]] + params_range + [wanted[kids[0]], wanted[kids[0]]] + auth_params + probe_params)
-        limit = query.limit if query.limit and query.limit > 0 else None
-        statements, previous = [], None
-        for pk, statement_id, stored_ms, voiding, body in cursor:
-            if pk == previous:               # matched in several groups (QRY-24)
-                continue
-            previous = pk
-            if limit is not None and len(statements) == limit:
-                cursor.close()
-                return StatementPage(statements=statements, more=True)
-            statements.append(StoredStatement(id=statement_id, seq=pk & SEQ_MAX, stored_ms=stored_ms,
-                                              voided=False, is_voiding=bool(voiding), body=unpack(body)))
-        return StatementPage(statements=statements, more=False)
+        left = query.limit + 1 if query.limit and query.limit > 0 else -1
+        previous = None
+        try:
+            for row in cursor:
+                if row[0] == previous:           # matched in several groups (QRY-24)
+                    continue
+                previous = row[0]
+                yield row
+                left -= 1
+                if not left:
+                    return
+        finally:
+            cursor.close()
+
+    @_translated
+    def query_report_rows(self, store_id, query):
+        rows = list(self._matching(store_id, query, "s.report_facts, "
+                                   "CASE WHEN s.report_facts IS NULL THEN s.body ELSE NULL END"))
+        more = bool(query.limit) and 0 < query.limit < len(rows)
+        if more:
+            rows.pop()
+        facts = self._report_facts
+        return [_new_facts(ReportRow, (pk & SEQ_MAX, statement_id, stored_ms, None if text is None else facts(text),
+                                       b"" if body is None else unpack(body)))
+                for pk, statement_id, stored_ms, text, body in rows], more
+
+    def _report_facts(self, text):
+        """The ReportFacts of their kept text (_facts_plan); None when erased. A report decodes millions:
+        plain tuples and dict look-ups only, the values of the kids read once (_kid_values)."""
+        if not text:
+            return None
+        learners, verb, activity, when, flags, scaled, duration, registration, context = orjson.loads(text)
+        values = self._kid_values
+        try:
+            if len(learners) == 1:                 # the usual: an Agent
+                learner = learners[0]
+                learners = (values[learner[0]] + (learner[1] if len(learner) > 1 else None,),)
+            else:
+                learners = tuple([values[learner[0]] + (learner[1] if len(learner) > 1 else None,)
+                                  for learner in learners])
+            count = len(context)                   # usually a parent and a grouping, or one of them
+            return _new_facts(ReportFacts, (
+                learners, values[verb], values[activity] if activity else None, when, _COMPLETION[flags],
+                _SUCCESS_OF[flags], scaled, duration, registration,
+                (values[context[0]], values[context[1]]) if count == 2 else (values[context[0]],) if count == 1
+                else tuple([values[kid] for kid in context])))
+        except KeyError:                         # a kid not read yet: read them all, then again
+            learners = orjson.loads(text)[0]
+            for kid in [learner[0] for learner in learners] + [verb, activity] + context:
+                if kid and kid not in values:
+                    self._kid_value(kid)
+            return self._report_facts(text)
+
+    def _kid_value(self, kid):
+        """Read and keep the interned value of a kid of report facts (a learner's as (key, identifier)): a
+        committed kid never changes its value."""
+        kind, value = self._read("SELECT kind, value FROM keys WHERE kid = ?", (kid,)).fetchone()
+        if kind == _LEARNER:
+            value = tuple(orjson.loads(value))
+        if len(self._kid_values) >= 4 * _KEY_CACHE_MAX:
+            self._kid_values = {}
+        self._kid_values[kid] = value
 
     def _estimate(self, kid, params_range):
         return self._read("SELECT count(*) FROM (SELECT 1 FROM statement_keys WHERE kid = ? AND pk > ? "

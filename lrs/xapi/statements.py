@@ -15,6 +15,7 @@ from .activities import merge_definition
 from .agents import agent_key
 from .compare import equivalent
 from .keys import index_keys
+from .report_facts import report_facts
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
@@ -178,6 +179,7 @@ class StatementService:
             authority_key=agent_key(authority),
             timestamp_from_stored=timestamp_from_stored,
             attachment_hashes=[a["sha2"] for a in statement.get("attachments", ())],
+            report_facts=report_facts(statement, timestamp_from_stored),
         )
 
     def _collect_definitions(self, batch, statements, principal):
