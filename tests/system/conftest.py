@@ -20,6 +20,23 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def live_processes(accepts):
+    """Pids of the running processes (zombies, dead but not yet reaped, are not) whose /proc stat
+    fields after the command name `accepts`: fields[0] state, [1] parent pid, [2] process group."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] not in ("Z", "X") and accepts(fields):
+            pids.append(int(entry))
+    return pids
+
+
 class Server:
     """A gunicorn LRS on 127.0.0.1, restartable on the same database."""
 

@@ -1,13 +1,12 @@
 """LRS_FORWARDER=1 (issue 12): the gunicorn master runs the forwarder as a managed child, so the
 embedded set-up forwards with no second command; the child stops with the master."""
-import os
 import time
 
 from lrs.config import Settings
 from lrs.federation.forwarding import ForwardingService
 from lrs.store import open_storage
 
-from .conftest import Server, session
+from .conftest import Server, live_processes, session
 
 
 def test_the_master_runs_the_forwarder_and_stops_it(sqlite_url):
@@ -40,18 +39,5 @@ def test_the_master_runs_the_forwarder_and_stops_it(sqlite_url):
 
 
 def _live_members(group):
-    """Pids of the processes of the process group that still run (zombies, dead but not yet
-    reaped by whoever inherited them, are not running anything)."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        state, pgrp = fields[0], int(fields[2])
-        if pgrp == group and state not in ("Z", "X"):
-            members.append(int(entry))
-    return members
+    """Pids of the processes of the process group that still run."""
+    return live_processes(lambda fields: int(fields[2]) == group)

@@ -15,7 +15,7 @@ import requests
 
 from tests.sqlite_locks import another_program_in_a_write_and_a_read_transaction
 
-from .conftest import Server, session
+from .conftest import Server, live_processes, session
 
 KILLS = 20
 WRITERS = 8
@@ -25,18 +25,7 @@ MAX_SILENCE_S = 10          # the longest the server may go without answering a 
 
 def worker_pids(master_pid):
     """The live children of the gunicorn master (its workers), from /proc."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master_pid and fields[0] != "Z":
-            pids.append(int(entry))
-    return pids
+    return live_processes(lambda fields: int(fields[1]) == master_pid)
 
 
 def _statement(statement_id, writer, number):
