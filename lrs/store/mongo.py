@@ -534,12 +534,17 @@ class MongoStorage(StorageBackend):
     def _change_credential(self, key, fields, act):
         """Set `fields` of the credential unless it is revoked, and chain `act` in its store's
         chain, in one transaction; True when there was one to change."""
+        return self._set_and_chain(self.db.credentials, {"_id": key, "revoked": False}, fields, "store_id", act)
+
+    def _set_and_chain(self, collection, query, fields, store_field, act):
+        """Set `fields` of the document `query` finds and chain `act` in the chain of the store its
+        `store_field` names, in one transaction; True when there was one."""
         def work(session):
-            doc = self.db.credentials.find_one_and_update({"_id": key, "revoked": False}, {"$set": fields},
-                                                          projection={"store_id": 1}, session=session)
+            doc = collection.find_one_and_update(query, {"$set": fields}, projection={store_field: 1},
+                                                 session=session)
             if doc is None:
                 return False
-            self._chain_act(session, doc["store_id"], act)
+            self._chain_act(session, doc[store_field], act)
             return True
         return self._in_transaction(work)
 
@@ -877,14 +882,7 @@ class MongoStorage(StorageBackend):
 
     @_guarded
     def set_forwarding_rule_active(self, rule_id, active, act=None):
-        def work(session):
-            doc = self.db.forwarding_rules.find_one_and_update({"_id": rule_id}, {"$set": {"active": bool(active)}},
-                                                               projection={"store": 1}, session=session)
-            if doc is None:
-                return False
-            self._chain_act(session, doc["store"], act)
-            return True
-        return self._in_transaction(work)
+        return self._set_and_chain(self.db.forwarding_rules, {"_id": rule_id}, {"active": bool(active)}, "store", act)
 
     @_guarded
     def remove_forwarding_rule(self, rule_id, act=None):

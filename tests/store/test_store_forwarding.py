@@ -15,6 +15,7 @@ from .test_store_order import WAIT_S, Gate, Writer
 
 VERB = ("verb", "http://adlnet.gov/expapi/verbs/completed")
 OTHER_VERB = ("verb", "http://adlnet.gov/expapi/verbs/attempted")
+VOIDED = ("verb", "http://adlnet.gov/expapi/verbs/voided")
 AGENT = "mbox:mailto:learner@example.gov"
 ACTIVITY = "http://example.gov/unit"
 NOW = 1_700_000_000_000
@@ -156,12 +157,9 @@ def test_the_voiding_of_a_forwarded_statement_is_forwarded(storage, store, put):
     storage.add_forwarding_rule(r)
     target = make_record(keys=[VERB])
     put(target)
-    voiding = make_record(keys=[("verb", "http://adlnet.gov/expapi/verbs/voided")], void=target.id)
+    voiding = make_record(keys=[VOIDED], void=target.id)
     put(voiding)
     assert [i for _, i in outbox_seqs(storage, r.id)] == [target.id, voiding.id]
-
-
-VOIDED = ("verb", "http://adlnet.gov/expapi/verbs/voided")
 
 
 def test_a_voiding_that_came_before_its_matching_target_is_forwarded_with_it_VOID_4(storage, store, put):
