@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
+from .audit import acts
 from .errors import Forbidden, TooManyRequests, Unauthorized
 from .timeutil import now_ms
 
@@ -313,6 +314,13 @@ def configured_admin_exists(storage, settings, store):
     raise SystemExit(ADMIN_KEY_TAKEN)
 
 
+def _admin_created(key):
+    """The act chaining the admin credential start-up creates: the facts the admin API chains for
+    a credential it creates (the key, never the secret)."""
+    return acts.act(acts.CREDENTIAL_CREATED, acts.STARTUP, key=key, name="admin", scopes=["all"], admin=True,
+                    expires=None)
+
+
 def ensure_admin(storage, settings, store_name="default", announce=print):
     """Start-up: make sure the default store exists and has an admin credential.
 
@@ -321,12 +329,15 @@ def ensure_admin(storage, settings, store_name="default", announce=print):
     store or scopes (or a revoked one), nothing is changed: start-up stops with one line
     (SystemExit) asking to revoke it or choose another key. Without them, a new database gets one
     generated credential, printed once.
+
+    Both creations are administrative acts of the store's audit chain (issue 13), by "startup",
+    each chained in the transaction that makes it; a start-up that creates nothing chains nothing.
     """
     store = storage.get_store(store_name)
     created_now = False
     if store is None:
         try:
-            store = storage.create_store(store_name)
+            store = storage.create_store(store_name, act=acts.act(acts.STORE_CREATED, acts.STARTUP, name=store_name))
             created_now = True
         except ValueError:          # another worker created it at the same moment
             store = storage.get_store(store_name)
@@ -336,14 +347,16 @@ def ensure_admin(storage, settings, store_name="default", announce=print):
         try:
             create_credential(storage, store.id, ["all"], name="admin", admin=True,
                               key=settings.admin_key, secret=settings.admin_secret,
-                              iterations=settings.secret_hash_iterations)
+                              iterations=settings.secret_hash_iterations,
+                              act=_admin_created(settings.admin_key))
         except ValueError:          # created by another worker meanwhile
             pass
         return None
     if not created_now:             # only the process that created the database announces
         return None
-    key, secret = create_credential(storage, store.id, ["all"], name="admin", admin=True,
-                                    iterations=settings.secret_hash_iterations)
+    key = new_key()
+    key, secret = create_credential(storage, store.id, ["all"], name="admin", admin=True, key=key,
+                                    iterations=settings.secret_hash_iterations, act=_admin_created(key))
     announce("Created an admin credential for store %r (shown once):\n  key:    %s\n  secret: %s"
              % (store_name, key, secret))
     return key, secret

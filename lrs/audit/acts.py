@@ -3,8 +3,9 @@
 The administration service (lrs/admin/service.py) and the forwarding service
 (lrs/federation/forwarding.py) describe every act with `act` and hand it to the storage method
 that makes the change, whichever of the command line (by "cli"), the admin API or the console (by
-the administrator credential's key) asked for it. The facts never hold a secret: a credential is
-named by its key, a rotated secret not at all.
+the administrator credential's key) asked for it; start-up (lrs.auth.ensure_admin, by "startup")
+chains the default store and the admin credential it creates the same way. The facts never hold a
+secret: a credential is named by its key, a rotated secret not at all.
 
 The storage method chains the act in the transaction of the change itself (lrs/store/base.py,
 rules.chain_act), on both backends: the change and its chain entry are kept both or neither. If
@@ -17,6 +18,7 @@ from ..store.chain import Act
 from ..timeutil import format_ms, now_ms
 
 CLI = "cli"
+STARTUP = "startup"          # lrs.auth.ensure_admin: the default store and admin credential
 
 # the acts, by name
 STORE_CREATED, STORE_RENAMED = "store.created", "store.renamed"

@@ -8,11 +8,12 @@ import re
 import pytest
 
 from lrs.__main__ import main
+from lrs.audit.acts import STARTUP
 from lrs.audit.verify import describe, verify_store
 from lrs.store.chain import ADMIN
 
 from ..chain_faults import ChainWriteFailed, break_chain_writes
-from .conftest import ADMIN_KEY
+from .conftest import ADMIN_KEY, ADMIN_SECRET
 from .test_admin_api import Admin
 
 
@@ -21,11 +22,15 @@ def api(app):
     return Admin(app)
 
 
-def _acts(app, store_name="default"):
+def _acts(app, store_name="default", startup=False):
+    """The store's administrative acts, oldest first; without those start-up chained (the default
+    store's creation and its admin credential's) unless `startup`."""
     storage = app.extensions["lrs"].storage
     store = storage.get_store(store_name)
-    return [(e.id, json.loads(e.target)) for e in storage.chain_entries(store.id, storage.chain_head(store.id).n)
-            if e.kind == ADMIN]
+    return [(e.id, facts) for e, facts in ((e, json.loads(e.target))
+                                           for e in storage.chain_entries(store.id, storage.chain_head(store.id).n)
+                                           if e.kind == ADMIN)
+            if startup or facts["by"] != STARTUP]
 
 
 def _created(api, **fields):
@@ -42,6 +47,14 @@ def test_a_credential_created_through_the_api_is_recorded_with_the_administrator
     assert name == "credential.created"
     assert facts["by"] == ADMIN_KEY and re.match(r"\d{4}-\d\d-\d\dT", facts["at"])
     assert (facts["key"], facts["name"], facts["scopes"]) == (made["key"], "LMS", ["statements/write", "statements/read"])
+
+
+def test_the_applications_start_up_chained_the_default_store_and_the_admin_credential(app):
+    """Issue 13: what start-up created (the default store, LRS_ADMIN_KEY's credential) is chained
+    by "startup", as the admin API chains it, without the secret (tests/store/test_audit_startup_acts.py)."""
+    assert [(name, facts["by"], facts.get("key")) for name, facts in _acts(app, startup=True)] == [
+        ("store.created", STARTUP, None), ("credential.created", STARTUP, ADMIN_KEY)]
+    assert ADMIN_SECRET not in json.dumps(_acts(app, startup=True))
 
 
 def test_no_secret_and_no_secret_hash_ever_enters_the_chain(api, app):
@@ -123,7 +136,8 @@ def test_the_chain_with_acts_verifies_and_verify_lists_them(api, app):
     result = verify_store(storage, storage.get_store("default").id)
     assert result.ok, result.problem
     lines = describe(result)
-    assert "2 administrative acts" in lines[0]
+    assert len(_acts(app)) == 2
+    assert "%d administrative acts" % len(_acts(app, startup=True)) in lines[0]     # start-up's too
     assert any("by %s: credential.revoked key %s" % (ADMIN_KEY, key) in line for line in lines)
 
 

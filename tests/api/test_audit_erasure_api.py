@@ -88,13 +88,16 @@ def test_the_learners_documents_are_gone(api, client, kept):
 
 
 def test_the_chain_verifies_after_the_erasure_and_names_it(api, app, kept, monkeypatch, capsys):
+    storage, ids = app.extensions["lrs"].storage, kept[0]
+    store = storage.get_store("default").id
+    learners = [e.n for e in storage.chain_entries(store, storage.chain_head(store).n) if e.id in ids[:2]]
     done = _erase(api).get_json()
     monkeypatch.setenv("LRS_DATABASE_URL", app.extensions["lrs"].settings.database_url)
     main(["audit", "verify", "--store", "default"])
     out = capsys.readouterr().out
     assert "everything verifies" in out
-    assert "entry %d  %s by %s: erasure of a learner: 2 statements, 2 documents; the content of entries 1, 2 " \
-           "is gone" % (done["entry"], done["at"], ADMIN_KEY) in out
+    assert "entry %d  %s by %s: erasure of a learner: 2 statements, 2 documents; the content of entries %d, %d " \
+           "is gone" % (done["entry"], done["at"], ADMIN_KEY, *learners) in out
     assert "lee@example.gov" not in out
 
 

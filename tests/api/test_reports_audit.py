@@ -36,11 +36,16 @@ def auditor(signing_app):
 
 @pytest.fixture
 def signed_twice(signing_app, auditor):
-    """Two statements each followed by a checkpoint."""
+    """Two statements each followed by a checkpoint: the entries signed, [n, n + 1] for a chain of
+    n - 1 entries before (start-up's acts, issue 13)."""
     writer, checkpointer = XAPIClient(signing_app), signing_app.extensions["lrs"].checkpointer
+    storage = signing_app.extensions["lrs"].storage
+    store = storage.get_store("default").id
+    first = storage.chain_head(store).n + 1
     for number in range(2):
         assert writer.post_statements([_statement(number)]).status_code == 200
         checkpointer.tick(final=True)
+    return [first, first + 1]
 
 
 def test_the_key_is_the_ed25519_public_key_in_pem(signing_app, auditor):
@@ -55,15 +60,15 @@ def test_the_key_is_the_ed25519_public_key_in_pem(signing_app, auditor):
 def test_checkpoints_are_listed_oldest_first_and_verify_with_the_served_key(signing_app, auditor, signed_twice):
     body = auditor.get("/reports/audit/checkpoints", version=False).get_json()
     store = signing_app.extensions["lrs"].storage.get_store("default").id
-    assert body["store"] == store and [c["n"] for c in body["checkpoints"]] == [1, 2]
+    assert body["store"] == store and [c["n"] for c in body["checkpoints"]] == signed_twice
     key = load_public_key(auditor.get("/reports/audit/key", version=False).data)
     assert all(check_signature(key, checkpoint) for checkpoint in body["checkpoints"])
     assert len(base64.b64decode(body["checkpoints"][0]["signature"])) == 64
 
 
 def test_after_lists_only_newer_checkpoints(auditor, signed_twice):
-    body = auditor.get("/reports/audit/checkpoints?after=1", version=False).get_json()
-    assert [c["n"] for c in body["checkpoints"]] == [2]
+    body = auditor.get("/reports/audit/checkpoints?after=%d" % signed_twice[0], version=False).get_json()
+    assert [c["n"] for c in body["checkpoints"]] == signed_twice[1:]
 
 
 @pytest.mark.parametrize("query", ["after=-1", "after=one", "since=2026-01-01", "after=1&limit=3"])
