@@ -7,8 +7,10 @@ LRS's ordering lives here:
 
 * duplicate ids, in the batch or already stored: nothing is written (the service compares);
 * order: per store, `seq` counts up by one per statement in commit order, and every batch gets one
-  `stored` time, never before the previous batch's and strictly after it (TIME-11..TIME-13), so a
-  client reading with `since` = the newest `stored` it saw misses no later commit;
+  `stored` time, never before the previous batch's and strictly after the previous commit's
+  (TIME-11..TIME-13), so a client reading with `since` = the newest `stored` it saw misses no later
+  commit (batches committed together may share one: a backend's order() then reports the last
+  `stored` less one, so `stored` never runs ahead of the clock however many batches a second);
 * `stored` (and `timestamp` when the statement had none, TIME-9) spliced into the kept JSON;
 * voiding: a statement is voided exactly when it is not itself a voiding statement and some stored
   voiding statement targets it, whichever of the two arrived first (VOID-4, VOID-5);
@@ -110,7 +112,9 @@ class BatchTransaction(ABC):
     @abstractmethod
     def order(self) -> tuple:
         """(last seq, last stored ms) of the store; from here on no other writer of the store
-        can commit before this transaction ends (writers of one store serialise on it)."""
+        can commit before this transaction ends (writers of one store serialise on it). A backend
+        that commits several batches in one transaction reports, after the first, the last stored
+        ms less one, so that they may share a `stored` (next_stored_ms)."""
 
     @abstractmethod
     def set_order(self, last_seq, last_stored_ms): ...
@@ -271,7 +275,8 @@ def reject_duplicates(tx, ids):
 
 
 def next_stored_ms(last_stored_ms, now_ms):
-    """TIME-11..TIME-13: never before the previous batch, and strictly after it."""
+    """TIME-11..TIME-13: never before the previous batch, and strictly after the previous commit
+    (`last_stored_ms` as order() reports it)."""
     return max(now_ms, last_stored_ms + 1)
 
 

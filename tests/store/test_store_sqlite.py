@@ -241,9 +241,29 @@ def test_one_leader_commits_the_waiting_batches_each_in_its_own_savepoint(tmp_pa
     page = storage.query_statements("store", StatementQuery(limit=0, ascending=True))
     assert [s.id for s in page.statements] == [_record(n).id for n in (1, 2, 3, 4, 7)]
     stored = [s.stored_ms for s in page.statements]
-    assert stored == sorted(stored) and len(set(stored)) == 4 and stored[1] == stored[2]   # per batch
+    # one stored per batch, never before the previous one; after the first transaction's strictly
+    assert stored == sorted(stored) and stored[0] < stored[1] and stored[1] == stored[2]
     # the key interned by the rolled-back batch is not remembered
     assert all("object at" not in str(value) for _, value in storage._kids)
+
+
+def test_batches_committed_together_share_stored_so_it_never_runs_ahead_of_the_clock_TIME_11_TIME_13(
+        tmp_path, monkeypatch):
+    """More than 1,000 batches a second, group-committed, once pushed `stored` into the future by
+    one millisecond per batch; batches of one transaction now share it, and the next transaction
+    is still strictly later."""
+    storage = SQLiteStorage(str(tmp_path / "lrs.sqlite3"))
+    storage.insert_statements("store", InsertBatch(statements=[_record(1)]))
+    frozen = storage.committed_order("store")[1] + 1          # the clock stops a millisecond later
+    monkeypatch.setattr(sqlite_backend, "now_ms", lambda: frozen)
+    queued = [sqlite_backend._Job("store", InsertBatch(statements=[_record(n)]), [_record(n).id],
+                                  [storage._prepare(_record(n))]) for n in (2, 3, 4)]
+    storage._pending.extend(queued)
+    own = storage.insert_statements("store", InsertBatch(statements=[_record(5)]))     # leads all four
+    together = [job.results[0].stored_ms for job in queued] + [own[0].stored_ms]
+    assert together == [frozen] * 4
+    later = storage.insert_statements("store", InsertBatch(statements=[_record(6)]))   # its own commit
+    assert later[0].stored_ms == frozen + 1
 
 
 def test_concurrent_threads_each_get_their_own_result(tmp_path):
