@@ -317,8 +317,7 @@ def configured_admin_exists(storage, settings, store):
 def _admin_created(key):
     """The act chaining the admin credential start-up creates: the facts the admin API chains for
     a credential it creates (the key, never the secret)."""
-    return acts.act(acts.CREDENTIAL_CREATED, acts.STARTUP, key=key, name="admin", scopes=["all"], admin=True,
-                    expires=None)
+    return acts.credential_created(acts.STARTUP, key, "admin", ["all"], True, None)
 
 
 def ensure_admin(storage, settings, store_name="default", announce=print):

@@ -200,8 +200,7 @@ class AdminService:
         store_info = self.store(store)
         scopes, expires_ms = _scopes(scopes), parse_expiry(expires)
         key = new_key()
-        act = acts.act(acts.CREDENTIAL_CREATED, by, key=key, name=_name(name), scopes=scopes, admin=bool(admin),
-                       expires=_iso(expires_ms))
+        act = acts.credential_created(by, key, _name(name), scopes, bool(admin), _iso(expires_ms))
         key, secret = create_credential(self.storage, store_info.id, scopes, name=_name(name),
                                         admin=bool(admin), key=key, iterations=self.settings.secret_hash_iterations,
                                         expires_ms=expires_ms, act=act)

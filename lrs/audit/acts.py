@@ -39,3 +39,9 @@ def act(name, by, /, **what):
     """The act `name` (one of the names above) done by `by`, with the facts `what`: a chain.Act to
     hand to the storage method that makes the change."""
     return Act(name, facts(by, **what))
+
+
+def credential_created(by, key, name, scopes, admin, expires):
+    """The act of creating a credential, by the admin service and by start-up alike: the key and
+    what it may do (ISO expiry or None), never the secret."""
+    return act(CREDENTIAL_CREATED, by, key=key, name=name, scopes=scopes, admin=admin, expires=expires)
