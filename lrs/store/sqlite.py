@@ -382,7 +382,7 @@ class _Batch(BatchTransaction, ChainTransaction):
         self.storage, self.conn, self.sid, self.created_kids = storage, conn, sid, created_kids
         # sids this transaction already stored a batch in (group commit): a later batch of the
         # same transaction may share its `stored`, since both become visible at one COMMIT
-        self.written = {} if written is None else written
+        self.written = set() if written is None else written
 
     def _ids_among(self, sql, ids):
         found = set()
@@ -409,7 +409,7 @@ class _Batch(BatchTransaction, ChainTransaction):
     def set_order(self, last_seq, last_stored_ms):
         self.conn.execute("UPDATE stores SET last_seq = ?, last_stored_ms = ? WHERE sid = ?",
                           (last_seq, last_stored_ms, self.sid))
-        self.written[self.sid] = last_stored_ms
+        self.written.add(self.sid)
 
     def insert(self, statements):
         base = self.sid << SEQ_BITS
@@ -1142,12 +1142,12 @@ class SQLiteStorage(StorageBackend):
         """Write every pending batch in one transaction (called holding the process's writer lock)."""
         with self._pending_lock:
             jobs, self._pending = self._pending, []
-        created_kids, written = {}, {}
+        created_kids, written = {}, set()
         try:
             with self._flock():
                 with self._transaction() as conn:
                     for job in jobs:
-                        mark, written_before = len(created_kids), dict(written)
+                        mark, written_before = len(created_kids), set(written)
                         conn.execute("SAVEPOINT batch")
                         try:
                             job.results = self._insert(conn, job, created_kids, written)
