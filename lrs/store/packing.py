@@ -80,11 +80,11 @@ class Packer:
 
     __slots__ = ("_head", "_frame")
 
-    def __init__(self, head):
+    def __init__(self, head, frame=None):
         """head: the body as prepared (bytes of a JSON object); all but its closing `}` is
-        compressed now."""
+        compressed now, unless `frame` is that compression already (see packers)."""
         self._head = head[:-1]
-        self._frame = FORMAT_2 + _codecs.compressor.compress(self._head)
+        self._frame = frame if frame is not None else FORMAT_2 + _codecs.compressor.compress(self._head)
 
     def finish(self, body):
         """The kept form of `body`, the final JSON: the prepared head plus what the store added."""
@@ -92,6 +92,17 @@ class Packer:
         if len(tail) > _TAIL_MAX or not body.startswith(self._head):
             return pack(body)                         # a body not made from the head
         return self._frame + tail + bytes((len(tail),))
+
+
+def packers(heads):
+    """A Packer for each of `heads`, all compressed in one call: the same frames as one by one, but
+    python-zstandard releases the GIL once for the batch instead of once per body, and each
+    release is a switch of threads while other request threads of the worker wait for the GIL
+    (issue 16, bench/contention.py)."""
+    if len(heads) < 2:
+        return [Packer(head) for head in heads]
+    frames = _codecs.compressor.multi_compress_to_buffer([head[:-1] for head in heads], threads=0)
+    return [Packer(head, FORMAT_2 + frames[number].tobytes()) for number, head in enumerate(heads)]
 
 
 def pack(body):

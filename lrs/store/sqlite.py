@@ -64,7 +64,7 @@ from .base import (Credential, Document, ForwardingCounts, ForwardingRule, Outbo
 from .chain import DOCUMENT_KINDS, ChainEntry, ChainHead, Checkpoint, document_key, key_digest
 from .rules import (BatchTransaction, ChainTransaction, backfill_chain, chain_documents, check_commit_deadline,
                     document_fields, erase_agent, newest_per_id, prepare_body, scope_fields, seq_bounds, write_batch)
-from .packing import Packer, unpack
+from .packing import packers, unpack
 from .rules import VoidingRef
 from .rules import chain_act, grant_acts
 
@@ -322,6 +322,29 @@ def _marks(count):
     return ",".join("?" * count)
 
 
+# Rows per multi-row INSERT, largest first (issue 16). executemany steps SQLite once per row and
+# releases the GIL around every step: a batch of 100 statements was ~1,200 steps, and with other
+# request threads in the worker each release is a switch of threads (bench/contention.py). A few
+# fixed sizes keep the distinct SQL texts, each prepared once and cached by the connection, few.
+_INSERT_SIZES = (256, 64, 16, 4, 1)
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_sql(head, row, count):
+    return head + " VALUES " + ",".join([row] * count)
+
+
+def _insert_rows(conn, head, row, rows):
+    """Insert `rows` (tuples matching the placeholders of `row`, e.g. "(?,?,0,?)") with `head`
+    ("INSERT INTO t (a, b, c, d)") in as few statements as the fixed sizes allow."""
+    start, total = 0, len(rows)
+    for size in _INSERT_SIZES:
+        while total - start >= size:
+            conn.execute(_insert_sql(head, row, size),
+                         [value for values in rows[start:start + size] for value in values])
+            start += size
+
+
 # Report facts (lrs.store.ReportFacts) as kept: the JSON array
 #   [[[learner kid, name?], ...], verb kid, activity kid or 0, timestamp ms or null, flags, scaled,
 #    duration, registration, [parent and grouping activity kids]]
@@ -428,10 +451,9 @@ class _Batch(BatchTransaction, ChainTransaction):
                 refs.append((self.sid, record.ref_target.lower(), pk))
             if record.void_target:
                 voids.append((self.sid, record.void_target.lower(), pk))
-        self.conn.executemany("INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, "
-                              "groups, body, report_facts) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)", rows)
-        self.conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
-                              key_rows)
+        _insert_rows(self.conn, "INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, groups, "
+                     "body, report_facts)", "(?,?,?,?,0,?,?,?,?,?)", rows)
+        _insert_rows(self.conn, "INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask)", "(?,?,?,?)", key_rows)
         self.conn.executemany("INSERT OR IGNORE INTO statement_refs (sid, target, pk) VALUES (?, ?, ?)", refs)
         self.conn.executemany("INSERT OR IGNORE INTO statement_voids (sid, target, pk) VALUES (?, ?, ?)", voids)
 
@@ -551,10 +573,9 @@ class _Batch(BatchTransaction, ChainTransaction):
     def append_chain(self, entries, head):
         if not entries:
             return
-        self.conn.executemany("INSERT INTO chain (sid, n, kind, seq, id, target, content, hash, detail) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                              [(self.sid, e.n, e.kind, e.seq, e.id, e.target, e.content, e.hash, e.detail)
-                               for e in entries])
+        _insert_rows(self.conn, "INSERT INTO chain (sid, n, kind, seq, id, target, content, hash, detail)",
+                     "(?,?,?,?,?,?,?,?,?)",
+                     [(self.sid, e.n, e.kind, e.seq, e.id, e.target, e.content, e.hash, e.detail) for e in entries])
         self.conn.execute("INSERT OR REPLACE INTO chain_heads (sid, n, seq, hash) VALUES (?, ?, ?, ?)",
                           (self.sid, head.n, head.seq, head.hash))
 
@@ -1126,7 +1147,7 @@ class SQLiteStorage(StorageBackend):
     def insert_statements(self, store_id, batch):
         ids = [r.id.lower() for r in batch.statements]
         # serialise outside the write lock; `stored` (and `timestamp`) are spliced in below
-        job = _Job(store_id, batch, ids, [self._prepare(record) for record in batch.statements])
+        job = _Job(store_id, batch, ids, self._prepare_all(batch.statements))
         lock = self._writer()
         with self._pending_lock:
             self._pending.append(job)
@@ -1191,19 +1212,27 @@ class SQLiteStorage(StorageBackend):
         return results
 
     def _prepare(self, record):
-        """(the body without stored, ([(namespace, value, mask, kid or 0)], its Packer)), computed
-        before the lock: the body is compressed here (lrs/store/packing.py), and the interned ids
-        of keys already known are looked up (keys are never deleted, so a committed kid stays
-        true; those not known yet are found or created under the lock)."""
+        """(the body without stored, ([(namespace, value, mask, kid or 0)], its Packer, its report
+        facts)), computed before the lock: the body is compressed here (lrs/store/packing.py), and
+        the interned ids of keys already known are looked up (keys are never deleted, so a
+        committed kid stays true; those not known yet are found or created under the lock)."""
+        return self._prepare_all([record])[0]
+
+    def _prepare_all(self, records):
+        """_prepare of each record, the bodies compressed together (packing.packers)."""
+        keyed = [(prepare_body(record), self._known_keys(record)) for record in records]
+        packed = packers([head.encode("utf-8") for head, _ in keyed])
+        return [(head, (keys, packer, _facts_plan(record.report_facts)))
+                for (head, keys), packer, record in zip(keyed, packed, records)]
+
+    def _known_keys(self, record):
         values = {}
         for kind, value in record.index_keys:
             namespace, bit = _namespace(kind)
             values[(namespace, value)] = values.get((namespace, value), 0) | bit
         kids, old_kids = self._kids, self._old_kids
-        keys = [(namespace, value, mask, kids.get((namespace, value)) or old_kids.get((namespace, value)) or 0)
+        return [(namespace, value, mask, kids.get((namespace, value)) or old_kids.get((namespace, value)) or 0)
                 for (namespace, value), mask in values.items()]
-        head = prepare_body(record)
-        return head, (keys, Packer(head.encode("utf-8")), _facts_plan(record.report_facts))
 
     # --- statements: reading -----------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pytest
 
 from lrs.store import InsertBatch, StatementQuery, StatementRecord
 from lrs.store import sqlite as sqlite_backend
-from lrs.store.packing import FORMAT_2, Packer, deflate, pack, unpack
+from lrs.store.packing import FORMAT_2, Packer, deflate, pack, packers, unpack
 from lrs.store.sqlite import SQLiteStorage
 
 STATEMENT_ID = "6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5"
@@ -104,6 +104,16 @@ def test_the_previous_version_refuses_a_database_with_zstandard_bodies_issue_16(
 def test_a_body_compressed_before_the_lock_reads_back_as_the_final_body_issue_16(head, body):
     assert unpack(Packer(head).finish(body)) == body
     assert unpack(pack(body)) == body
+
+
+@pytest.mark.parametrize("count", [1, 2, 100])
+def test_a_batch_compressed_in_one_call_keeps_the_same_bytes_as_one_body_at_a_time_issue_16(count):
+    heads = [b'{"id":"%d","verb":{"id":"http://adlnet.gov/expapi/verbs/answered"}%s}' % (n, b" " * n)
+             for n in range(count)]
+    bodies = [head[:-1] + b',"stored":"2026-11-30T10:00:00.000Z"}' for head in heads]
+    kept = [packer.finish(body) for packer, body in zip(packers(heads), bodies)]
+    assert kept == [Packer(head).finish(body) for head, body in zip(heads, bodies)]
+    assert [unpack(one) for one in kept] == bodies
 
 
 def test_a_tail_too_long_for_its_length_byte_is_compressed_with_the_whole_body_issue_16():
