@@ -453,9 +453,13 @@ class _Batch(BatchTransaction, ChainTransaction):
                 voids.append((self.sid, record.void_target.lower(), pk))
         _insert_rows(self.conn, "INSERT INTO statements (pk, sid, id, stored_ms, voided, voiding, auth, groups, "
                      "body, report_facts)", "(?,?,?,?,0,?,?,?,?,?)", rows)
-        _insert_rows(self.conn, "INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask)", "(?,?,?,?)", key_rows)
+        self._insert_keys(key_rows)
         self.conn.executemany("INSERT OR IGNORE INTO statement_refs (sid, target, pk) VALUES (?, ?, ?)", refs)
         self.conn.executemany("INSERT OR IGNORE INTO statement_voids (sid, target, pk) VALUES (?, ?, ?)", voids)
+
+    def _insert_keys(self, key_rows):
+        """(kid, pk, grp, mask) rows of statement_keys; a row already there is left as it is."""
+        _insert_rows(self.conn, "INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask)", "(?,?,?,?)", key_rows)
 
     def _facts_text(self, plan):
         """The report facts as kept (see _facts_plan), or None."""
@@ -493,8 +497,7 @@ class _Batch(BatchTransaction, ChainTransaction):
     def add_groups(self, statement_id, groups):
         pk, current = self.conn.execute("SELECT pk, groups FROM statements WHERE sid = ? AND id = ?",
                                         (self.sid, statement_id)).fetchone()
-        self.conn.executemany("INSERT OR IGNORE INTO statement_keys (kid, pk, grp, mask) VALUES (?, ?, ?, ?)",
-                              [(kid, pk, grp, mask) for grp, keys in groups for kid, mask in keys])
+        self._insert_keys([(kid, pk, grp, mask) for grp, keys in groups for kid, mask in keys])
         self.conn.execute("UPDATE statements SET groups = ? WHERE pk = ?",
                           (_dumps(json.loads(current) + list(groups)), pk))
 

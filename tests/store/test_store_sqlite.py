@@ -430,3 +430,13 @@ def test_with_synchronous_full_a_writer_commits_while_another_s_fsync_runs_and_n
     assert sorted(answered) == [2, 3]
     reader.close()
     storage.close()
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 21, 85, 341, 600])
+def test_rows_inserted_in_multi_row_statements_are_each_kept_once_in_order_issue_16(count):
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a INTEGER, b TEXT, c INTEGER)")
+    rows = [(n, "v%d" % n) for n in range(count)]
+    sqlite_backend._insert_rows(conn, "INSERT INTO t (a, b, c)", "(?,?,7)", rows)
+    assert conn.execute("SELECT a, b FROM t ORDER BY rowid").fetchall() == rows
+    assert conn.execute("SELECT count(*) FROM t WHERE c = 7").fetchone()[0] == count
