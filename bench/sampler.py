@@ -11,9 +11,14 @@ from . import hotspots
 
 
 def child_pids(pid):
+    """The processes `pid` started, from any of its threads (gunicorn's master starts its workers
+    from its main thread, and managed children such as the SQLite writer from a watching thread)."""
     try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as handle:
-            return [int(x) for x in handle.read().split()]
+        found = []
+        for task in sorted(os.listdir("/proc/%d/task" % pid)):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as handle:
+                found += [int(x) for x in handle.read().split()]
+        return found
     except OSError:
         pass
     children = []
