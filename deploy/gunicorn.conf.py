@@ -6,7 +6,9 @@ Command-line flags (-b, -w, --threads, ...) win over this file. Environment vari
   LRS_HOST, LRS_PORT            default 0.0.0.0 and 8000
   LRS_WORKERS, WEB_CONCURRENCY  worker processes (default: the cores this process may run on)
   LRS_THREADS                   threads per worker (default 4; gthread workers)
-  LRS_WORKER_CLASS              default gthread
+  LRS_WORKER_CLASS              default: gunicorn's gthread worker that takes a new connection only
+                                while no other worker holds fewer (deploy/balanced_worker.py);
+                                gthread: gunicorn's own, whichever worker accepts first
   LRS_TIMEOUT                   seconds a worker may stay silent before it is restarted (60)
   LRS_GRACEFUL_TIMEOUT          seconds SIGTERM leaves requests in flight to finish (30)
   LRS_KEEPALIVE                 seconds an idle client connection is kept open (5)
@@ -75,7 +77,19 @@ def _bind():
 
 bind = _bind()
 workers = _env_int(("LRS_WORKERS", "WEB_CONCURRENCY"), available_cores())
-worker_class = os.environ.get("LRS_WORKER_CLASS", "").strip() or "gthread"
+
+
+def _balanced_worker_module():
+    """deploy/balanced_worker.py, loaded from its file (gunicorn and the standard library only)."""
+    spec = importlib.util.spec_from_file_location("lrs_balanced_worker", os.path.join(ROOT, "deploy",
+                                                                                      "balanced_worker.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_balanced = _balanced_worker_module()
+worker_class = os.environ.get("LRS_WORKER_CLASS", "").strip() or _balanced.BalancedThreadWorker
 threads = _env_int(("LRS_THREADS",), 4)
 timeout = _env_int(("LRS_TIMEOUT",), 60)
 graceful_timeout = _env_int(("LRS_GRACEFUL_TIMEOUT",), 30)
@@ -205,6 +219,7 @@ def on_starting(server):
         directory = tempfile.mkdtemp(prefix="lrs-prometheus-")
         _own_metrics_dir.append(directory)
     os.environ[MULTIPROC_ENV] = directory
+    _make_connection_board()
     # Imported here, in the master's normal flow, and not in child_exit: child_exit runs from
     # the SIGCHLD handler, and a second worker exiting during a first import there re-enters
     # the import and fails on a partially initialised prometheus_client.
@@ -216,9 +231,51 @@ _multiprocess = []                                      # prometheus_client.mult
 
 
 def child_exit(server, worker):
-    """A worker is gone: drop its live samples (gauges) from the sums."""
+    """A worker is gone: drop its live samples (gauges) from the sums, and free its slot on the
+    connection board."""
     if _multiprocess:
         _multiprocess[0].mark_process_dead(worker.pid)
+    if _board:
+        try:
+            _board[0].release(worker.pid)
+        except OSError:
+            pass
+
+
+_board = []                                             # the ConnectionBoard, and its file's path
+BOARD_PREFIX = "lrs-connections-"                       # then the master's pid
+
+
+def _remove_stale_boards(folder):
+    """Boards of masters that are gone without on_exit (killed): one small file each."""
+    for stale in glob.glob(os.path.join(folder, BOARD_PREFIX + "*")):
+        try:
+            pid = int(stale.rsplit("-", 1)[1])
+            os.kill(pid, 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            try:
+                os.remove(stale)
+            except OSError:
+                pass
+        except OSError:
+            continue
+
+
+def _make_connection_board():
+    """The file in which the balanced workers say how many connections each holds (in memory when
+    /dev/shm is there), before any worker starts."""
+    if _board:
+        return
+    path = os.environ.get(_balanced.BOARD_ENV, "").strip()
+    if not path or not os.path.exists(path):           # kept by a master re-executed with USR2
+        folder = worker_tmp_dir or tempfile.gettempdir()
+        _remove_stale_boards(folder)
+        path = path or os.path.join(folder, "%s%d" % (BOARD_PREFIX, os.getpid()))
+        _balanced.ConnectionBoard.create(path)
+        os.environ[_balanced.BOARD_ENV] = path
+    _board.extend([_balanced.ConnectionBoard(path), path])
 
 
 _forwarder = []                                         # the ForwarderSupervisor, with LRS_FORWARDER=1
@@ -240,6 +297,13 @@ def when_ready(server):
 def on_exit(server):
     if _forwarder:
         _forwarder.pop().stop()
+    if _board and not getattr(server, "reexec_pid", 0):
+        path = _board.pop()
+        _board.pop().close()
+        try:
+            os.remove(path)
+        except OSError:
+            pass
     # not after USR2: the new master (re-executed from this one) keeps using the directory
     if _own_metrics_dir and not getattr(server, "reexec_pid", 0):
         shutil.rmtree(_own_metrics_dir.pop(), ignore_errors=True)

@@ -4,15 +4,17 @@ The file is executed with runpy under a monkeypatched environment, as gunicorn e
 """
 import os
 import runpy
+import subprocess
 import sys
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONF = os.path.join(ROOT, "deploy", "gunicorn.conf.py")
 ENV = ("GUNICORN_BIND", "LRS_HOST", "LRS_PORT", "LRS_WORKERS", "WEB_CONCURRENCY", "LRS_THREADS",
        "LRS_WORKER_CLASS", "LRS_TIMEOUT", "LRS_GRACEFUL_TIMEOUT", "LRS_KEEPALIVE", "LRS_MAX_REQUESTS",
-       "LRS_ACCESS_LOG", "LRS_LOG_LEVEL", "PROMETHEUS_MULTIPROC_DIR", "GUNICORN_CMD_ARGS")
+       "LRS_ACCESS_LOG", "LRS_LOG_LEVEL", "PROMETHEUS_MULTIPROC_DIR", "GUNICORN_CMD_ARGS", "LRS_CONNECTION_BOARD")
 
 
 @pytest.fixture
@@ -85,7 +87,44 @@ def test_bad_worker_count_stops_start_up_naming_the_variable(load):
 
 def test_threaded_workers_with_four_threads_by_default(load):
     conf = load()
-    assert (conf["worker_class"], conf["threads"]) == ("gthread", 4)
+    assert conf["threads"] == 4
+    assert issubclass(conf["worker_class"], ThreadWorker)
+
+
+def test_workers_balance_their_connections_by_default_issue_16(load):
+    assert load()["worker_class"].__name__ == "BalancedThreadWorker"
+
+
+def test_lrs_worker_class_gthread_gives_gunicorns_own_worker(load):
+    assert load(LRS_WORKER_CLASS="gthread")["worker_class"] == "gthread"
+
+
+def test_on_starting_makes_the_connection_board_the_workers_inherit_issue_16(load):
+    conf = load()
+    conf["on_starting"](FakeServer())
+    path = os.environ["LRS_CONNECTION_BOARD"]
+    try:
+        assert os.path.getsize(path) == conf["_balanced"].SLOTS * 8
+    finally:
+        conf["on_exit"](FakeServer())
+    assert not os.path.exists(path)
+
+
+def test_child_exit_frees_the_workers_slot_on_the_board_issue_16(load):
+    conf = load()
+    conf["on_starting"](FakeServer())
+    try:
+        board = conf["_balanced"].ConnectionBoard(os.environ["LRS_CONNECTION_BOARD"])
+        slot = board.claim(os.getpid())
+        board.publish(slot, 3)
+
+        class Worker:
+            pid = os.getpid()
+        conf["child_exit"](FakeServer(), Worker())
+        assert board.claim(12345678) == slot          # free again
+        board.close()
+    finally:
+        conf["on_exit"](FakeServer())
 
 
 def test_lrs_threads_overrides_thread_count(load):
@@ -167,6 +206,7 @@ def test_child_exit_marks_the_worker_dead_for_prometheus(load, tmp_path, monkeyp
     class Worker:
         pid = 4242
     conf["child_exit"](FakeServer(), Worker())
+    conf["on_exit"](FakeServer())
     assert dead == [4242]
 
 
@@ -178,4 +218,15 @@ def test_command_line_bind_and_workers_win_over_the_file_and_environment(load, m
     cfg = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").cfg
     assert cfg.bind == ["127.0.0.1:8123"]
     assert cfg.workers == 2
-    assert cfg.worker_class_str == "gthread"
+    assert cfg.worker_class_str == "BalancedThreadWorker"
+
+
+def test_boards_of_masters_that_are_gone_are_removed_at_start_issue_16(load, tmp_path):
+    conf = load()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale, live = tmp_path / ("lrs-connections-%d" % gone.pid), tmp_path / ("lrs-connections-%d" % os.getpid())
+    stale.write_bytes(b"")
+    live.write_bytes(b"")
+    conf["_remove_stale_boards"](str(tmp_path))
+    assert not stale.exists() and live.exists()
