@@ -71,6 +71,16 @@ def test_image_healthcheck_hits_health():
     assert "CMD" in check and "/health" in check
 
 
+def test_image_holds_every_file_the_gunicorn_config_loads_from_deploy():
+    loaded = set(re.findall(r'"deploy",\s*"([\w.]+)"', _read("gunicorn.conf.py")))
+    assert "balanced_worker.py" in loaded
+    copied = " ".join(rest for rest in _args("COPY"))
+    allowed = _read("Dockerfile.dockerignore").splitlines()
+    for name in loaded:
+        assert "deploy/" + name in copied, name
+        assert "!deploy/" + name in allowed, name
+
+
 def test_image_starts_gunicorn_with_the_deploy_config():
     (entrypoint,) = _args("ENTRYPOINT")
     (cmd,) = _args("CMD")
