@@ -16,7 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 class Server:
     """gunicorn started by the benchmark, in its own process group."""
 
-    def __init__(self, database_url, workdir, extra_env, workers=None):
+    def __init__(self, database_url, workdir, extra_env, workers=None, app="wsgi:app"):
         self.database_url = database_url
         self.workdir = workdir
         self.port = free_port()
@@ -31,7 +31,7 @@ class Server:
                    "-b", "127.0.0.1:%d" % self.port]
         if workers:
             command += ["-w", str(workers)]
-        command.append("wsgi:app")
+        command.append(app)
         self.command = command
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self._log,
