@@ -124,8 +124,11 @@ class AcceptPolicy:
 class BalancedThreadWorker(ThreadWorker):
     """gthread, with accept() deferred while another worker holds fewer connections."""
 
-    def init_process(self):
-        self._policy = None
+    _policy = None
+
+    def run(self):
+        """Claim a slot on the board only now, with the application loaded and the accept loop
+        about to start: a worker still booting must not make the others wait for it."""
         path = os.environ.get(BOARD_ENV)
         if path:
             try:
@@ -135,7 +138,7 @@ class BalancedThreadWorker(ThreadWorker):
                     self._policy = AcceptPolicy(board, index)
             except OSError as error:                      # plain gthread rather than no worker
                 self.log.warning("connection balancing is off: %s", error)
-        super().init_process()
+        super().run()
 
     def _publish(self):
         if self._policy is not None:
