@@ -79,16 +79,16 @@ bind = _bind()
 workers = _env_int(("LRS_WORKERS", "WEB_CONCURRENCY"), available_cores())
 
 
-def _balanced_worker_module():
-    """deploy/balanced_worker.py, loaded from its file (gunicorn and the standard library only)."""
-    spec = importlib.util.spec_from_file_location("lrs_balanced_worker", os.path.join(ROOT, "deploy",
-                                                                                      "balanced_worker.py"))
+def _from_file(name, *parts):
+    """The module in the file ROOT/parts..., loaded as `name` without importing the package it sits
+    in (code the master imports is what workers forked after a HUP run)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, *parts))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-_balanced = _balanced_worker_module()
+_balanced = _from_file("lrs_balanced_worker", "deploy", "balanced_worker.py")
 worker_class = os.environ.get("LRS_WORKER_CLASS", "").strip() or _balanced.BalancedThreadWorker
 threads = _env_int(("LRS_THREADS",), 4)
 timeout = _env_int(("LRS_TIMEOUT",), 60)
@@ -114,11 +114,7 @@ def _json_formatter():
     into the master (code the master imports is what workers forked after a HUP run)."""
     import logging
     try:
-        spec = importlib.util.spec_from_file_location("lrs_log_formatter",
-                                                      os.path.join(ROOT, "lrs", "observability.py"))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.JsonFormatter()
+        return _from_file("lrs_log_formatter", "lrs", "observability.py").JsonFormatter()
     except Exception:                                   # plain lines rather than no server
         return logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(message)s")
 
@@ -285,10 +281,7 @@ def when_ready(server):
     """The master listens: with LRS_FORWARDER=1 start the forwarder as a managed child (issue 12)."""
     if os.environ.get("LRS_FORWARDER", "").strip() != "1" or _forwarder:
         return
-    spec = importlib.util.spec_from_file_location("lrs_forwarder_supervisor",
-                                                  os.path.join(ROOT, "lrs", "federation", "supervisor.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)                     # standard library only: no LRS code in the master
+    module = _from_file("lrs_forwarder_supervisor", "lrs", "federation", "supervisor.py")
     supervisor = module.ForwarderSupervisor(ROOT, log=server.log)
     supervisor.start()
     _forwarder.append(supervisor)
