@@ -72,6 +72,9 @@ def parse_args(argv):
     p.add_argument("--queries", type=int, default=None, help="queries of each kind (default 200; quick 100)")
     p.add_argument("--gets", type=int, default=None, help="GETs by statementId (default 1000; quick 300)")
     p.add_argument("--query-limit", type=int, default=100, help="limit parameter of the latency queries")
+    p.add_argument("--check-inline", action="store_true",
+                   help="query clients check each answer in full as it arrives, on the clock, instead of once "
+                        "all clients have their answers (the measurement before 2026-12-02)")
     p.add_argument("--page-limit", type=int, default=500,
                    help="limit of the read-all pages (the server's maximum by default: LRS_STATEMENT_PAGE_LIMIT)")
     p.add_argument("--subsets", type=int, default=None,
@@ -248,7 +251,7 @@ def main(argv=None):
             checker.loaded = max(checker.loaded, upto)
             return run_queries_concurrent(endpoint, gen, checker, counts,
                                           QUERY_KINDS, n, args.query_limit, loaded, windows,
-                                          args.seed * 7 + len(phases), args.query_clients)
+                                          args.seed * 7 + len(phases), args.query_clients, args.check_inline)
 
         for size in [x for x in args.sizes if x < store_size] + [store_size]:
             if size <= loaded:

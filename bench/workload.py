@@ -173,58 +173,92 @@ def draw_queries(gen, rng, kind, n, loaded, windows, limit):
     return out
 
 
-def run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, rng):
+def run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, rng, check_inline=False,
+                before_check=None):
+    """n queries of each kind, one at a time; each answer is read (parsed) as a client would, and
+    checked in full (every statement regenerated and compared) once every query is answered, off
+    the clock: the check costs the client ~2.5 times the server's CPU for a page of 100 and, on a
+    machine the clients share with the server, made the latencies measure the checker (bench/README.md,
+    "Answers checked after the clock"). check_inline: check each answer at once (the measurement
+    before); before_check: called between the timed queries and the checks (a barrier of the clients)."""
     client = Client(endpoint)
-    results = {}
+    results, answers = {}, []
     for kind in kinds:
         queries = draw_queries(gen, rng, kind, n, loaded, windows, limit)
         latencies = []
-        returned = 0
-        before = checker.total()
         for params, q in queries:
             path = endpoint.statements_path(params)
             t0 = time.perf_counter()
             status, data, _ = client.request("GET", path)
             latencies.append(time.perf_counter() - t0)
-            if status != 200:
-                checker.fail("query " + kind, "GET %s: %s %s" % (path, status, data[:200]))
-                continue
-            expected = expected_count(counts, q) if counts is not None else None
-            statements, _, _ = check_page(checker, "query " + kind, data, q, expected, limit)
-            returned += len(statements)
-        results[kind] = dict(latency_summary(latencies), returned_per_query=returned / max(1, len(queries)),
-                             failures=checker.total() - before, latencies=latencies, returned=returned)
+            if check_inline:
+                _check_answer(results, checker, counts, limit, (kind, path, status, data, q))
+            else:
+                if status == 200:
+                    try:
+                        json.loads(data)                  # what any client does with the page
+                    except ValueError:
+                        pass                              # reported by the check
+                answers.append((kind, path, status, data, q))
+        results.setdefault(kind, {"returned": 0, "failures": 0})["latencies"] = latencies
     client.close()
+    if before_check is not None:
+        before_check()
+    for answer in answers:
+        _check_answer(results, checker, counts, limit, answer)
+    for kind in kinds:
+        figures = results[kind]
+        latencies = figures["latencies"]
+        results[kind] = dict(latency_summary(latencies), returned_per_query=figures["returned"] / max(1, len(latencies)),
+                             failures=figures["failures"], latencies=latencies, returned=figures["returned"])
     return results
 
 
-def _query_client(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, seed, barrier, queue):
+def _check_answer(results, checker, counts, limit, answer):
+    kind, path, status, data, q = answer
+    figures = results.setdefault(kind, {"returned": 0, "failures": 0})
+    before = checker.total()
+    if status != 200:
+        checker.fail("query " + kind, "GET %s: %s %s" % (path, status, data[:200]))
+    else:
+        expected = expected_count(counts, q) if counts is not None else None
+        statements, _, _ = check_page(checker, "query " + kind, data, q, expected, limit)
+        figures["returned"] += len(statements)
+    figures["failures"] += checker.total() - before
+
+
+def _query_client(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, seed, barrier, queue,
+                  check_inline, answered):
     import random
     try:
         barrier.wait(600)
     except threading.BrokenBarrierError:
         queue.put(({}, {}, []))
         return
-    results = run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, random.Random(seed))
+    results = run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, random.Random(seed),
+                          check_inline, lambda: answered.wait(600))
     queue.put((results, dict(checker.failures), checker.examples))
 
 
-def run_queries_concurrent(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, seed, clients):
+def run_queries_concurrent(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows, seed, clients,
+                           check_inline=False):
     """run_queries from `clients` processes at once, n queries of each kind in all (each client
-    its own share and draw); latency percentiles over the answers of all clients. counts None:
-    the store is being written meanwhile, result sizes are not checked (every statement still is)."""
+    its own share and draw); latency percentiles over the answers of all clients, whose checks start
+    once every client has had all its answers. counts None: the store is being written meanwhile,
+    result sizes are not checked (every statement still is)."""
     if clients <= 1:
         import random
         results = run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows,
-                              random.Random(seed))
+                              random.Random(seed), check_inline)
     else:
         ctx = multiprocessing.get_context("fork")
         barrier = ctx.Barrier(clients + 1)
+        answered = ctx.Barrier(clients)
         queue = ctx.Queue()
         share = max(1, n // clients)
         procs = [ctx.Process(target=_query_client, args=(endpoint, gen, type(checker)(gen, checker.loaded),
                                                          counts, kinds, share, limit, loaded, windows,
-                                                         seed * 1000 + c, barrier, queue))
+                                                         seed * 1000 + c, barrier, queue, check_inline, answered))
                  for c in range(clients)]
         for p in procs:
             p.start()
