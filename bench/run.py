@@ -290,8 +290,10 @@ def main(argv=None):
         # 6. filtered queries
         say("filtered queries: %d of each kind, limit %d, from %d clients at once"
             % (args.queries, args.query_limit, args.query_clients))
+        queries_started = time.time()
         phases["queries"] = profiled("queries", lambda hook: (hook and hook(), queries(
             args.queries, counts, loaded))[1])
+        queries_seconds = time.time() - queries_started
         if args.sizes and "bulk_load" in phases:
             phases.setdefault("scaling", {})[str(loaded)] = {"ingest_per_s": part["statements_per_s"], "queries": phases["queries"]}
         for kind in QUERY_KINDS:
@@ -315,8 +317,13 @@ def main(argv=None):
             reserve = 10 ** 7
             say("reads during writes: %d writers at %.0f statements/s in all, %d query clients"
                 % (args.rw_writers, rate, args.query_clients))
+            # the writers' bodies are generated before the clock, like the batch phase's: made while
+            # sending, they took ~0.6 of the 2 cores (~160 us per statement) from the server and the
+            # queries. Enough for three times the query phase without writes, and 10 s more; any
+            # generated after that is reported (client_generate_s)
+            ahead = int(rate * (3 * queries_seconds + 10))
             rw = run_ingest(endpoint, args.seed, loaded, loaded + reserve, args.batch_size, args.rw_writers,
-                            False, False, args.phase_timeout, rate=rate,
+                            False, ahead, args.phase_timeout, rate=rate,
                             during=lambda: queries(args.queries, None, loaded + reserve))
             rw["queries"] = rw.pop("during")
             rw["target_rate"] = rate

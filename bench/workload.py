@@ -16,8 +16,10 @@ QUERY_KINDS = ["agent", "agent_verb", "activity", "activity_related", "registrat
 
 # --- client processes: ingest -----------------------------------------------------------
 
-def _ingest_client(endpoint, seed, chunks, single, pregenerate, barrier, queue, deadline_s,
+def _ingest_client(endpoint, seed, chunks, single, ahead, barrier, queue, deadline_s,
                    pace_s=0.0, stop=None):
+    """POST `chunks` ((start, stop) statement numbers); the first `ahead` are generated before the
+    clock starts, the rest while sending (their generation time is reported)."""
     gen = Generator(seed)
     client = Client(endpoint)
     result = {"statements": 0, "requests": 0, "errors": 0, "examples": [], "latencies": [],
@@ -31,7 +33,7 @@ def _ingest_client(endpoint, seed, chunks, single, pregenerate, barrier, queue, 
             body = gen.batch_body(start, stop)
         return ids, body
 
-    work = [make(a, b) for a, b in chunks] if pregenerate else None
+    work = [make(a, b) for a, b in chunks[:ahead]]
     try:
         barrier.wait(600)
     except threading.BrokenBarrierError:
@@ -50,8 +52,9 @@ def _ingest_client(endpoint, seed, chunks, single, pregenerate, barrier, queue, 
             result["errors"] += 1
             result["examples"].append("phase deadline of %d s reached" % deadline_s)
             break
-        if pregenerate:
+        if n < len(work):
             ids, body = work[n]
+            work[n] = None
         else:
             g0 = time.perf_counter()
             ids, body = make(a, b)
@@ -87,6 +90,8 @@ def run_ingest(endpoint, seed, start, stop, batch, clients, single, pregenerate,
                on_started=None, rate=None, stop_event=None, during=None):
     """Send statements start..stop-1 from `clients` processes; returns the phase figures.
 
+    pregenerate: True (every body generated before the clock starts), False (each generated while
+    sending), or how many statements in all to generate before the clock (the rest while sending);
     rate: statements/s of all clients together (paced; None: as fast as they can); stop_event:
     a multiprocessing Event that ends the phase early; during: called once the clients run, the
     phase ends when it returns (with stop_event set by the caller)."""
@@ -97,10 +102,14 @@ def run_ingest(endpoint, seed, start, stop, batch, clients, single, pregenerate,
     step = 1 if single else batch
     chunks = [(a, min(a + step, stop)) for a in range(start, stop, step)]
     per_client = [chunks[c::clients] for c in range(clients)]
+    if pregenerate is True or pregenerate is False:
+        ahead = len(chunks) if pregenerate else 0
+    else:
+        ahead = -(-int(pregenerate) // (clients * step))          # chunks per client, rounded up
     barrier = ctx.Barrier(clients + 1)
     queue = ctx.Queue()
     procs = [ctx.Process(target=_ingest_client,
-                         args=(endpoint, seed, per_client[c], single, pregenerate, barrier, queue,
+                         args=(endpoint, seed, per_client[c], single, ahead, barrier, queue,
                                deadline_s, pace_s, stop_event))
              for c in range(clients)]
     for p in procs:
