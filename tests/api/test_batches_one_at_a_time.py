@@ -1,5 +1,7 @@
 """A worker process takes statement batches one at a time (issue 16): batches queue behind one
-another, while small POSTs and reads run beside them."""
+another, while small POSTs and reads run beside them; while a batch is stored, the worker's
+threads take turns on the GIL more often."""
+import sys
 import threading
 import time
 import uuid
@@ -81,3 +83,46 @@ def test_a_read_is_answered_while_a_batch_is_being_stored_issue_16(sqlite_app, m
     answered_in = time.monotonic() - started
     writer.join(30)
     assert answered_in < 0.7
+
+
+@pytest.fixture
+def usual():
+    """Python's default switch interval for the test, whatever an earlier test left."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)
+    yield 0.005
+    sys.setswitchinterval(before)
+
+
+def _switch_interval_while_storing(app, monkeypatch):
+    """The GIL switch interval each StatementService.store call saw."""
+    service = app.extensions["lrs"].statements
+    original, seen = service.store, []
+
+    def store(*args, **kwargs):
+        seen.append(sys.getswitchinterval())
+        return original(*args, **kwargs)
+    monkeypatch.setattr(service, "store", store)
+    return seen
+
+
+def test_threads_take_turns_every_half_millisecond_while_a_batch_is_stored_issue_16(sqlite_app, monkeypatch, usual):
+    seen = _switch_interval_while_storing(sqlite_app, monkeypatch)
+    assert XAPIClient(sqlite_app).post_statements(_batch(100)).status_code == 200
+    assert seen == [statements_api.BATCH_SWITCH_INTERVAL_S] and statements_api.BATCH_SWITCH_INTERVAL_S < usual
+    assert sys.getswitchinterval() == usual
+
+
+def test_the_switch_interval_is_restored_when_a_batch_is_refused_issue_16(sqlite_app, monkeypatch, usual):
+    seen = _switch_interval_while_storing(sqlite_app, monkeypatch)
+    batch = _batch(100)
+    batch[50]["verb"] = {"id": "not an IRI"}
+    assert XAPIClient(sqlite_app).post_statements(batch).status_code == 400
+    assert seen == [statements_api.BATCH_SWITCH_INTERVAL_S]
+    assert sys.getswitchinterval() == usual
+
+
+def test_a_single_statement_leaves_the_switch_interval_as_it_is_issue_16(sqlite_app, monkeypatch, usual):
+    seen = _switch_interval_while_storing(sqlite_app, monkeypatch)
+    assert XAPIClient(sqlite_app).post_statements(statement(id=str(uuid.uuid4()))).status_code == 200
+    assert seen == [usual]
