@@ -98,7 +98,7 @@ def build_rows(r):
     if "reads_during_writes" in ph:
         w = ph["reads_during_writes"]
         add("rw_writes", "reads during writes: writers' st/s", w["statements_per_s"], "%.0f", w["errors"],
-            "%d writers paced at %.0f st/s in all; bodies generated during the phase: %.1f s of the writers' CPU"
+            "%d writers paced at %.0f st/s in all; time spent generating bodies during the phase: %.1f s"
             % (w["clients"], w["target_rate"], w.get("client_generate_s", 0.0)))
         queries("rw_query_", "reads during writes: ", w["queries"])
     for size, step in sorted((ph.get("scaling") or {}).items(), key=lambda kv: int(kv[0])):

@@ -318,9 +318,9 @@ def main(argv=None):
             say("reads during writes: %d writers at %.0f statements/s in all, %d query clients"
                 % (args.rw_writers, rate, args.query_clients))
             # the writers' bodies are generated before the clock, like the batch phase's: made while
-            # sending, they took ~0.6 of the 2 cores (~160 us per statement) from the server and the
-            # queries. Enough for three times the query phase without writes, and 10 s more; any
-            # generated after that is reported (client_generate_s)
+            # sending, they cost ~29 us of CPU per statement on the cores the server and the queries
+            # share. Enough for three times the query phase without writes, and 10 s more; the time
+            # spent generating any made after that is reported (client_generate_s)
             ahead = int(rate * (3 * queries_seconds + 10))
             rw = run_ingest(endpoint, args.seed, loaded, loaded + reserve, args.batch_size, args.rw_writers,
                             False, ahead, args.phase_timeout, rate=rate,
