@@ -195,6 +195,7 @@ def run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows
     for kind in kinds:
         queries = draw_queries(gen, rng, kind, n, loaded, windows, limit)
         latencies = []
+        results[kind] = {"returned": 0, "failures": 0, "latencies": latencies}
         for params, q in queries:
             path = endpoint.statements_path(params)
             t0 = time.perf_counter()
@@ -209,7 +210,6 @@ def run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows
                     except ValueError:
                         pass                              # reported by the check
                 answers.append((kind, path, status, data, q))
-        results.setdefault(kind, {"returned": 0, "failures": 0})["latencies"] = latencies
     client.close()
     if before_check is not None:
         before_check()
@@ -225,7 +225,7 @@ def run_queries(endpoint, gen, checker, counts, kinds, n, limit, loaded, windows
 
 def _check_answer(results, checker, counts, limit, answer):
     kind, path, status, data, q = answer
-    figures = results.setdefault(kind, {"returned": 0, "failures": 0})
+    figures = results[kind]
     before = checker.total()
     if status != 200:
         checker.fail("query " + kind, "GET %s: %s %s" % (path, status, data[:200]))
